@@ -1,0 +1,34 @@
+"""Exceptions raised by kaldinn library code.
+
+Every message is written for the user: it names the file, line or key at fault and, where
+there is one, the command that fixes it. Command-line wrappers (``kaldinn.cli``) print the
+message as one line on stderr and exit 1.
+"""
+
+
+class KaldinnError(Exception):
+    """Base class of every error kaldinn reports to a user."""
+
+
+class UsageError(KaldinnError):
+    """Bad command-line usage; CLIs exit with code 2."""
+
+
+class TableError(KaldinnError):
+    """An rspecifier/wspecifier, scp/ark file or table entry is malformed or unreadable."""
+
+
+class DataDirError(KaldinnError):
+    """A Kaldi data directory breaks a rule (sorting, keys, missing files, ...)."""
+
+
+class AudioError(KaldinnError):
+    """A recording cannot be read, or disagrees with what the caller expects."""
+
+
+class DispatchError(KaldinnError):
+    """A job runner was misused, or jobs failed."""
+
+
+class ConfigError(KaldinnError):
+    """A configuration file or option is invalid."""

@@ -14,8 +14,8 @@ Example::
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
 
 from kaldinn.errors import TableError
 from kaldinn.io.atomic import atomic_write
@@ -47,7 +47,9 @@ def iter_table_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, str]]:
         for lineno, line in enumerate(f, start=1):
             line = line.rstrip("\n")
             if line.endswith("\r"):
-                raise TableError(f"{path}:{lineno}: line ends with a carriage return (CR); convert with dos2unix")
+                raise TableError(
+                    f"{path}:{lineno}: line ends with a carriage return (CR); convert with dos2unix"
+                )
             if not line.strip():
                 continue
             if line[0].isspace():

@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Run a command as parallel jobs on this machine, like Kaldi's utils/run.pl.
+
+Usage: utils/run.py [--max-jobs-run N | -tc N] [--num-threads N] [--mem 4G] [--gpu N]
+                    [--time T] [--config FILE] [--pick failed|incomplete]
+                    [JOB=1:N] <log-file> <command> [args...]
+
+Every JOB in the log path and the command is replaced by the job id; escape pipes and
+redirections meant for the job (\\| \\>). Each log gets Kaldi's markers. Example:
+
+    utils/run.py JOB=1:4 exp/x/log/echo.JOB.log echo job JOB \\| tr a-z A-Z
+"""
+
+import sys
+from pathlib import Path
+
+# Find kaldinn from the repository this script lives in (utils/ may be a recipe symlink).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kaldinn.cli import run_main  # noqa: E402
+from kaldinn.dispatch.cli import run_local_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_main(run_local_main))

@@ -33,6 +33,8 @@ def run_script():
 
     def _run(script: str, *args: str, cwd: Path | None = None, check: bool = False, **kw):
         cmd = [str(REPO / script), *map(str, args)]
-        return subprocess.run(cmd, cwd=cwd, env=script_env(), capture_output=True, text=True, check=check, **kw)
+        return subprocess.run(
+            cmd, cwd=cwd, env=script_env(), capture_output=True, text=True, check=check, **kw
+        )
 
     return _run

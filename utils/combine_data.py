@@ -1,0 +1,17 @@
+#!/usr/bin/env python3
+"""combine_data.py: merge data directories (Kaldi's combine_data.sh), then fix the result.
+
+Thin wrapper around kaldinn.bin.combine_data (run with --help for usage).
+"""
+
+import sys
+from pathlib import Path
+
+# Find kaldinn from the repository this script lives in (utils/ may be a recipe symlink).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kaldinn.bin.combine_data import main  # noqa: E402
+from kaldinn.cli import run_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -1,0 +1,17 @@
+#!/usr/bin/env python3
+"""filter_scp.py: keep (or, with --exclude, drop) lines whose key is in a list (Kaldi's filter_scp.pl).
+
+Thin wrapper around kaldinn.bin.filter_scp (run with --help for usage).
+"""
+
+import sys
+from pathlib import Path
+
+# Find kaldinn from the repository this script lives in (utils/ may be a recipe symlink).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kaldinn.bin.filter_scp import main  # noqa: E402
+from kaldinn.cli import run_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

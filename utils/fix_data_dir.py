@@ -1,0 +1,17 @@
+#!/usr/bin/env python3
+"""fix_data_dir.py: make a data directory consistent (Kaldi's fix_data_dir.sh).
+
+Thin wrapper around kaldinn.bin.fix_data_dir (run with --help for usage).
+"""
+
+import sys
+from pathlib import Path
+
+# Find kaldinn from the repository this script lives in (utils/ may be a recipe symlink).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kaldinn.bin.fix_data_dir import main  # noqa: E402
+from kaldinn.cli import run_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

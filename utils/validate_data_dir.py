@@ -1,0 +1,17 @@
+#!/usr/bin/env python3
+"""validate_data_dir.py: check a Kaldi data directory (Kaldi's validate_data_dir.sh, fixed).
+
+Thin wrapper around kaldinn.bin.validate_data_dir (run with --help for usage).
+"""
+
+import sys
+from pathlib import Path
+
+# Find kaldinn from the repository this script lives in (utils/ may be a recipe symlink).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kaldinn.bin.validate_data_dir import main  # noqa: E402
+from kaldinn.cli import run_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -1,0 +1,67 @@
+"""Size presets of the synthetic corpus and its difficulty knobs.
+
+``tiny`` is for tests (< ~60 s of audio, a few seconds to make), ``small`` is the default
+recipe's corpus on 2 CPU cores, ``large`` is for GPU hosts.
+
+Example::
+
+    PRESETS["small"].knobs            # Knobs(snr_low=5.0, snr_high=30.0, reverb_prob=0.3, jitter=0.08)
+    dataclasses.replace(PRESETS["small"].knobs, snr_low=0.0)   # a harder corpus
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """Difficulty: SNR range in dB, probability of reverberation, relative rate/pitch jitter."""
+
+    snr_low: float
+    snr_high: float
+    reverb_prob: float
+    jitter: float
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Corpus size: speakers per split and utterances per speaker for each task."""
+
+    name: str
+    digits_speakers: tuple[int, int, int]  # train, dev, test
+    digits_utts: int
+    max_digits: int  # longest English prompt, in digits
+    sv_train_speakers: int
+    sv_train_utts: int
+    sv_eval_speakers: int  # speakers of sv_enroll and sv_test
+    sv_enroll_sessions: int
+    sv_test_utts: int
+    lid_languages: tuple[str, ...]
+    lid_speakers: tuple[int, int, int]  # per language: train, dev, test
+    lid_utts: int
+    max_groups: int  # numbers per language-ID prompt
+    babble_talkers: int
+    knobs: Knobs
+
+
+# espeak voices that read numerals in their own number words, ISO 639-1 codes.
+LANGUAGES = (
+    "en", "fr", "de", "es", "it", "pt", "nl", "pl", "sv", "fi",
+    "tr", "ru", "cs", "hu", "ro", "el", "id", "hi", "vi", "ja",
+)  # fmt: skip
+
+PRESETS: dict[str, Preset] = {
+    "tiny": Preset(
+        "tiny", (2, 1, 1), 2, 4, 2, 2, 2, 2, 2, LANGUAGES[:4], (1, 1, 1), 1, 1, 4,
+        Knobs(snr_low=10.0, snr_high=30.0, reverb_prob=0.5, jitter=0.05),
+    ),
+    "small": Preset(
+        "small", (40, 8, 10), 25, 7, 60, 10, 20, 3, 5, LANGUAGES[:12], (4, 1, 2), 10, 2, 8,
+        Knobs(snr_low=5.0, snr_high=30.0, reverb_prob=0.3, jitter=0.08),
+    ),
+    "large": Preset(
+        "large", (200, 30, 40), 40, 7, 600, 20, 100, 4, 10, LANGUAGES, (20, 3, 5), 20, 3, 16,
+        Knobs(snr_low=0.0, snr_high=25.0, reverb_prob=0.4, jitter=0.1),
+    ),
+}  # fmt: skip

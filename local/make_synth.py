@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""Make the offline synthetic corpus (eSpeak NG) as Kaldi data dirs; see kaldinn.bin.make_synth.
+
+Usage: local/make_synth.py [--preset tiny|small|large] [--seed 777] [--nj N] [--cmd "utils/run.py"]
+                           [--snr-low dB] [--snr-high dB] [--reverb-prob p] [--jitter f]
+                           [--overwrite false] <corpus-dir> <data-dir>
+
+Example (from a recipe directory):
+
+    local/make_synth.py --preset small --nj 2 --cmd "$train_cmd" corpus data
+"""
+
+import sys
+from pathlib import Path
+
+# Find kaldinn from the repository this script lives in (local/ may be a recipe symlink).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kaldinn.bin.make_synth import main  # noqa: E402
+from kaldinn.cli import run_main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -24,6 +24,8 @@ help_message="Usage: $0 [--stage N] [--stop-stage N] [--preset tiny|small|large]
 . utils/parse_options.sh
 
 log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') (${0##*/}:${BASH_LINENO[0]}) $*"; }
+# Jobs are split by speaker; small sets (the tiny preset) may have fewer speakers than $nj.
+nj_for() { local n; n=$(wc -l < "$1/spk2utt"); echo $(( n < nj ? n : nj )); }
 
 # Every data directory the corpus provides, one per task and split.
 sets="digits_train digits_dev digits_test lid_train lid_dev lid_test sv_train sv_enroll sv_test"
@@ -43,7 +45,7 @@ fi
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
   log "Stage 2: $feat_type features"
   for x in $sets; do
-    steps/make_feats.py --type "$feat_type" --config "conf/$feat_type.conf" --nj "$nj" \
+    steps/make_feats.py --type "$feat_type" --config "conf/$feat_type.conf" --nj "$(nj_for "data/$x")" \
       --cmd "$train_cmd" --compress "$compress" "data/$x" "exp/make_$feat_type/$x" "$feat_type"
     utils/validate_data_dir.py "data/$x"
   done
@@ -53,7 +55,7 @@ if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
   log "Stage 3: CMVN statistics and energy VAD"
   for x in $sets; do
     steps/compute_cmvn_stats.py "data/$x" "exp/make_cmvn/$x" cmvn
-    steps/compute_vad.py --config conf/vad.conf --nj "$nj" --cmd "$train_cmd" \
+    steps/compute_vad.py --vad-config conf/vad.conf --nj "$(nj_for "data/$x")" --cmd "$train_cmd" \
       "data/$x" "exp/make_vad/$x" vad
     utils/validate_data_dir.py "data/$x"
   done

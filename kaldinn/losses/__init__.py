@@ -1,0 +1,21 @@
+"""Losses, registered by name for the ``loss:`` entry of a training config.
+
+Every registered loss is a trainer task: ``loss(model_output, batch) -> LossOutput``
+(see ``kaldinn.train.batch``). Registered: ``cross_entropy`` (utterance classes),
+``frame_cross_entropy`` (frame labels with padding masks), ``ctc`` (token sequences).
+
+Example::
+
+    from kaldinn.losses import LOSSES
+    task = LOSSES.build("frame_cross_entropy", {"label_smoothing": 0.1})
+"""
+
+from kaldinn.losses.classification import CTCLoss, FrameCrossEntropy, UtteranceCrossEntropy
+from kaldinn.train.registry import Registry
+
+LOSSES = Registry("loss")
+LOSSES.register("cross_entropy")(UtteranceCrossEntropy)
+LOSSES.register("frame_cross_entropy")(FrameCrossEntropy)
+LOSSES.register("ctc")(CTCLoss)
+
+__all__ = ["LOSSES", "CTCLoss", "FrameCrossEntropy", "UtteranceCrossEntropy"]

@@ -1,0 +1,36 @@
+"""Neural network models, each registered by name and buildable from YAML.
+
+Families: ``mlp`` (spliced frame MLP), ``rnn_classifier`` (many-to-one),
+``rnn_frame_classifier`` (many-to-many, optional frame stacking), ``hgru_lid``
+(hierarchical GRU with attention). Importing this package imports torch; ``import
+kaldinn`` does not.
+
+Example::
+
+    from kaldinn.models import MODELS, build_model
+    print(MODELS.names())
+    model = build_model("mlp", {"hidden_dims": [128]}, input_dim=40, num_classes=42)
+"""
+
+from kaldinn.models import classifiers, hierarchical, mlp  # noqa: F401  (registers the families)
+from kaldinn.models.pooling import POOLINGS, build_pooling, lengths_to_mask
+from kaldinn.models.registry import (
+    DERIVED_MODEL_ARGS,
+    MODELS,
+    ModelOutput,
+    build_model,
+    check_model_args,
+    enable_gradient_checkpointing,
+)
+
+__all__ = [
+    "DERIVED_MODEL_ARGS",
+    "MODELS",
+    "POOLINGS",
+    "ModelOutput",
+    "build_model",
+    "build_pooling",
+    "check_model_args",
+    "enable_gradient_checkpointing",
+    "lengths_to_mask",
+]

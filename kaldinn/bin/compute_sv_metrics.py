@@ -1,0 +1,169 @@
+"""Score a speaker-verification trial list: EER, minDCF/actDCF, Cllr/minCllr, DET curve.
+
+Inputs are Kaldi's forms: trials ``<enroll> <test> target|nontarget`` and scores
+``<enroll> <test> <score>`` (any order; extra score lines are ignored, a trial without a
+score is an error naming the pair). ``--weights`` gives per-trial weights in the scores'
+form. Metric definitions (ROCCH EER, ties, accept-all point): kaldinn/metrics/sv.py.
+
+Example::
+
+    python -m kaldinn.bin.compute_sv_metrics --p-target 0.01,0.05 --json \\
+        data/test/trials exp/xvector/scores
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+
+from kaldinn.cli import KaldiArgumentParser, run_main
+from kaldinn.errors import KaldinnError, TableError
+from kaldinn.metrics.sv import SVMetrics, check_trials, compute_sv_metrics, roc_curve
+
+_LABELS = {"target": True, "nontarget": False}
+
+
+def _read_pairs(path: str, what: str) -> pd.DataFrame:
+    """Read ``<enroll> <test> <value>`` lines as strings; malformed lines raise TableError."""
+    if not os.path.isfile(path):
+        raise TableError(f"{path}: no such {what} file")
+    try:
+        df = pd.read_csv(
+            path, sep=r"\s+", header=None, names=["enroll", "test", "value"], dtype=str,
+            na_filter=False, skip_blank_lines=False, quoting=csv.QUOTE_NONE, engine="c",
+        )  # fmt: skip
+    except pd.errors.EmptyDataError:
+        raise TableError(f"{path}: {what} file is empty") from None
+    except pd.errors.ParserError as err:
+        raise TableError(
+            f"{path}: malformed {what} file, expected '<enroll> <test> <{what}>': {err}"
+        ) from None
+    bad = np.flatnonzero((df["value"] == "").to_numpy())
+    if len(bad):
+        line = int(bad[0]) + 1
+        raise TableError(f"{path}:{line}: expected '<enroll> <test> <{what}>', got too few fields")
+    return df
+
+
+def _to_float(df: pd.DataFrame, path: str, what: str) -> np.ndarray:
+    values = pd.to_numeric(df["value"], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        i = int(bad[0])
+        raise TableError(f"{path}:{i + 1}: {what} {df['value'].iat[i]!r} is not a finite number")
+    return values
+
+
+def read_trials(path: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Trials table and its boolean target labels."""
+    df = _read_pairs(path, "target|nontarget")
+    labels = df["value"].map(_LABELS)
+    bad = np.flatnonzero(labels.isna().to_numpy())
+    if len(bad):
+        i = int(bad[0])
+        raise TableError(f"{path}:{i + 1}: label {df['value'].iat[i]!r} is neither 'target' nor 'nontarget'")
+    return df, labels.to_numpy(dtype=bool)
+
+
+def align_values(trials: pd.DataFrame, path: str, what: str) -> np.ndarray:
+    """Values of ``path`` (``<enroll> <test> <value>``) in the order of ``trials``."""
+    df = _read_pairs(path, what)
+    values = _to_float(df, path, what)
+    same_order = len(df) == len(trials) and (
+        np.array_equal(df["enroll"].to_numpy(), trials["enroll"].to_numpy())
+        and np.array_equal(df["test"].to_numpy(), trials["test"].to_numpy())
+    )
+    if same_order:
+        return values
+    dup = df.duplicated(["enroll", "test"]).to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        pair = f"{df['enroll'].iat[i]} {df['test'].iat[i]}"
+        raise TableError(f"{path}:{i + 1}: pair '{pair}' appears more than once")
+    lookup = pd.Series(values, index=pd.MultiIndex.from_frame(df[["enroll", "test"]]))
+    keys = pd.MultiIndex.from_frame(trials[["enroll", "test"]])
+    aligned = lookup.reindex(keys).to_numpy(dtype=np.float64)
+    missing = np.flatnonzero(np.isnan(aligned))
+    if len(missing):
+        i = int(missing[0])
+        pair = f"{trials['enroll'].iat[i]} {trials['test'].iat[i]}"
+        raise TableError(
+            f"{path}: no {what} for trial '{pair}' ({len(missing)} trials missing); "
+            f"score every pair of the trial list"
+        )
+    return aligned
+
+
+def _prior_list(text: str) -> list[float]:
+    try:
+        priors = [float(p) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not all(0.0 < p < 1.0 for p in priors):
+        raise argparse.ArgumentTypeError(f"every P_target must be in (0, 1), got {text!r}")
+    return priors
+
+
+def build_parser() -> KaldiArgumentParser:
+    parser = KaldiArgumentParser(
+        prog="compute_sv_metrics.py",
+        description="EER (ROC convex hull), minDCF, actDCF, Cllr, minCllr of a trial list.",
+    )
+    parser.add_argument("--p-target", type=_prior_list, default=[0.01, 0.05], help="priors, e.g. 0.01,0.05")
+    parser.add_argument("--c-miss", type=float, default=1.0, help="cost of a miss")
+    parser.add_argument("--c-fa", type=float, default=1.0, help="cost of a false alarm")
+    parser.add_argument("--weights", default=None, help="per-trial weights '<enroll> <test> <weight>'")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--det-plot", default=None, help="write the DET curve to this png")
+    parser.add_argument("trials", help="trial list '<enroll> <test> target|nontarget'")
+    parser.add_argument("scores", help="scores '<enroll> <test> <score>'")
+    return parser
+
+
+def format_report(m: SVMetrics, trials: str, c_miss: float, c_fa: float) -> str:
+    lines = [
+        f"trials: {trials} ({m.n_target} target, {m.n_nontarget} nontarget)",
+        f"EER: {100 * m.eer:.3f}% (ROC convex hull; interpolated {100 * m.eer_interp:.3f}%)",
+    ]
+    for p in m.min_dcf:
+        lines.append(
+            f"minDCF(p_target={p:g}, c_miss={c_miss:g}, c_fa={c_fa:g}): {m.min_dcf[p]:.4f}  "
+            f"actDCF: {m.act_dcf[p]:.4f}"
+        )
+    lines.append(f"Cllr: {m.cllr:.4f}  minCllr: {m.min_cllr:.4f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.c_miss <= 0 or args.c_fa <= 0:
+        build_parser().error("--c-miss and --c-fa must be positive")
+    trials, is_target = read_trials(args.trials)
+    scores = align_values(trials, args.scores, "score")
+    weights = align_values(trials, args.weights, "weight") if args.weights else None
+    try:
+        scores, is_target, weights = check_trials(scores, is_target, weights)
+    except KaldinnError as err:
+        raise KaldinnError(f"{args.trials}: {err}") from None
+    metrics = compute_sv_metrics(scores, is_target, args.p_target, args.c_miss, args.c_fa, weights)
+    if args.det_plot:
+        from kaldinn.metrics.det_plot import write_det_plot
+
+        write_det_plot(
+            roc_curve(scores, is_target, weights), args.det_plot, label=os.path.basename(args.scores)
+        )
+    if args.json:
+        print(json.dumps(metrics.to_dict()))
+    else:
+        print(format_report(metrics, args.trials, args.c_miss, args.c_fa))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -1,0 +1,80 @@
+"""The default recipe end to end on the tiny preset, run as a user runs it (bash run.sh)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from kaldinn.io.tables import RandomAccessReader
+from kaldinn.io.text_table import read_table
+from tests.conftest import REPO, script_env
+
+RECIPE = REPO / "egs" / "synth" / "s5"
+SETS = ["digits_train", "digits_dev", "digits_test", "lid_train", "lid_dev", "lid_test"]
+SETS += ["sv_train", "sv_enroll", "sv_test"]
+
+
+@pytest.fixture(scope="module")
+def recipe_dir(tmp_path_factory):
+    """A copy of egs/synth/s5 in a temporary directory, linked to the repo like the original."""
+    work = tmp_path_factory.mktemp("s5")
+    for name in ("steps", "utils", "local", "path.sh", "cmd.sh", "conf"):
+        os.symlink(RECIPE / name, work / name)
+    os.symlink(RECIPE / "run.sh", work / "run.sh")
+    result = subprocess.run(
+        ["bash", "run.sh", "--preset", "tiny", "--nj", "2"],
+        cwd=work,
+        env=script_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return work
+
+
+def test_every_set_has_features_cmvn_and_vad(recipe_dir):
+    for name in SETS:
+        data = recipe_dir / "data" / name
+        feats = read_table(data / "feats.scp")
+        frames = read_table(data / "utt2num_frames")
+        assert list(feats) == list(read_table(data / "utt2spk"))
+        reader = RandomAccessReader(f"scp:{data / 'feats.scp'}")
+        vad = RandomAccessReader(f"scp:{data / 'vad.scp'}")
+        for utt, n in frames.items():
+            mat = reader[utt]
+            assert mat.shape == (int(n), 80)
+            assert np.isfinite(mat).all()
+            assert vad[utt].shape == (int(n),)
+        cmvn = RandomAccessReader(f"scp:{data / 'cmvn.scp'}")
+        assert set(cmvn.keys()) == set(read_table(data / "spk2utt"))
+
+
+def test_alignments_match_feature_frames(recipe_dir):
+    data = recipe_dir / "data" / "digits_train"
+    ali = RandomAccessReader(f"scp:{data / 'ali.scp'}")
+    for utt, n in read_table(data / "utt2num_frames").items():
+        assert ali[utt].dtype == np.int32 and len(ali[utt]) == int(n)
+
+
+def test_rerunning_a_stage_is_safe_and_validates(recipe_dir):
+    result = subprocess.run(
+        ["bash", "run.sh", "--preset", "tiny", "--nj", "2", "--stage", "1", "--stop-stage", "1"],
+        cwd=recipe_dir,
+        env=script_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("Successfully validated data-directory") == len(SETS)
+
+
+def test_bad_option_is_rejected(recipe_dir):
+    result = subprocess.run(
+        ["bash", "run.sh", "--bogus", "1"], cwd=recipe_dir, env=script_env(), capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "invalid option --bogus" in result.stderr + result.stdout

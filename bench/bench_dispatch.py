@@ -2,7 +2,9 @@
 
 Runs 16 trivial jobs (`true`) through utils/run.py, serially (-tc 1) and with the default
 concurrency, and 16 `bash -c true` processes one after another as the baseline; prints the
-per-job times and their ratios to the baseline. Cluster runners are added here later.
+per-job times and their ratios to the baseline. When a Slurm cluster answers (`sinfo`, e.g.
+after `.ci/local_slurm.sh start`) it also times utils/slurm.py on the same 16 jobs (one
+array submission, status files polled every 0.5 s).
 
     .venv/bin/python bench/bench_dispatch.py [--jobs 16] [--repeats 3]
 """
@@ -10,6 +12,7 @@ per-job times and their ratios to the baseline. Cluster runners are added here l
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,10 +36,17 @@ def bash_loop(jobs: int) -> None:
         subprocess.run(["bash", "-c", "true"], check=True)
 
 
-def run_py(jobs: int, workdir: Path, extra: list[str]) -> None:
+def slurm_usable() -> bool:
+    if shutil.which("sinfo") is None:
+        return False
+    out = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, check=False)
+    return out.returncode == 0 and any(s.startswith(("idle", "mixed")) for s in out.stdout.split())
+
+
+def run_py(jobs: int, workdir: Path, extra: list[str], runner: str = "utils/run.py") -> None:
     cmd = [
         sys.executable,
-        str(REPO / "utils/run.py"),
+        str(REPO / runner),
         *extra,
         f"JOB=1:{jobs}",
         str(workdir / "log/t.JOB.log"),
@@ -55,10 +65,16 @@ def main() -> int:
         base = best_of(opts.repeats, lambda: bash_loop(opts.jobs))
         serial = best_of(opts.repeats, lambda: run_py(opts.jobs, work, ["-tc", "1"]))
         parallel = best_of(opts.repeats, lambda: run_py(opts.jobs, work, []))
+        timed = [("run.py -tc 1", serial), ("run.py (default concurrency)", parallel)]
+        if slurm_usable():
+            slurm = best_of(opts.repeats, lambda: run_py(opts.jobs, work, [], "utils/slurm.py"))
+            timed.append(("slurm.py (local Slurm, one array)", slurm))
     n = opts.jobs
     print(f"{n} trivial jobs, best of {opts.repeats}")
     print(f"  bash -c true loop (baseline): {base:.3f} s total, {1000 * base / n:.1f} ms/job")
-    for name, t in (("run.py -tc 1", serial), ("run.py (default concurrency)", parallel)):
+    if len(timed) == 2:
+        print("  slurm.py: skipped (no usable Slurm cluster; start one with .ci/local_slurm.sh start)")
+    for name, t in timed:
         extra = (t - base) / n
         print(
             f"  {name}: {t:.3f} s total, ratio {t / base:.2f}x baseline, overhead {1000 * extra:+.1f} ms/job"

@@ -13,8 +13,9 @@ Example (from a recipe directory):
 import sys
 from pathlib import Path
 
-# Find kaldinn from the repository this script lives in (local/ may be a recipe symlink).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Python puts this script's directory first on sys.path (where utils/queue.py would shadow the
+# standard library's queue); put the repository root there instead (local/ may be a recipe symlink).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from kaldinn.bin.make_synth import main  # noqa: E402
 from kaldinn.cli import run_main  # noqa: E402

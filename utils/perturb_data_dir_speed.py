@@ -7,8 +7,9 @@ Thin wrapper around kaldinn.bin.perturb_data_dir_speed (run with --help for usag
 import sys
 from pathlib import Path
 
-# Find kaldinn from the repository this script lives in (utils/ may be a recipe symlink).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Python puts this script's directory first on sys.path (where utils/queue.py would shadow the
+# standard library's queue); put the repository root there instead (utils/ may be a recipe symlink).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from kaldinn.bin.perturb_data_dir_speed import main  # noqa: E402
 from kaldinn.cli import run_main  # noqa: E402

@@ -5,8 +5,9 @@ Usage: local/make_synth.py [--preset tiny|small|large] [--seed 777] [--nj 2] [--
                            [--overwrite false] <corpus-dir> <data-dir>
 
 Writes <corpus-dir>/{plan.json,wav/,shards/,log/synth.JOB.log,.done} and the data dirs
-<data-dir>/{digits,lid}_{train,dev,test}, sv_{train,enroll,test}, lang/phones.txt. A re-run
-with the same plan and data dir is a no-op (``.done``) unless ``--overwrite true``.
+<data-dir>/{digits,lid,words}_{train,dev,test}, sv_{train,enroll,test}, lang/phones.txt
+(words_* hold isolated words with ``utt2label``). A re-run with the same plan and data dir
+is a no-op (``.done``) unless ``--overwrite true``.
 
 Example::
 

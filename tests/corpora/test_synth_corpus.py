@@ -11,10 +11,11 @@ from kaldinn.bin import make_synth, synth_corpus
 from kaldinn.cli import run_main
 from kaldinn.corpora.synth.alignment import num_frames
 from kaldinn.corpora.synth.plan import make_plan, save_plan
+from kaldinn.corpora.synth.texts import WORDS_VOCABULARY
 from kaldinn.io.text_table import is_c_sorted, read_table
 
 REPO = Path(__file__).resolve().parents[2]
-DATA_DIRS = [f"{t}_{s}" for t in ("digits", "lid") for s in ("train", "dev", "test")] + [
+DATA_DIRS = [f"{t}_{s}" for t in ("digits", "lid", "words") for s in ("train", "dev", "test")] + [
     "sv_train",
     "sv_enroll",
     "sv_test",
@@ -108,6 +109,20 @@ def test_alignments_match_audio_length_and_phones(made):
             ali = alignments[utt]
             assert ali.dtype.kind == "i" and len(ali) == frames
             assert set(ali.tolist()) <= ids - {0} and len(set(ali.tolist())) > 3
+
+
+def test_words_dirs_label_each_utterance_with_its_single_word(made):
+    root, _ = made
+    for split in ("train", "dev", "test"):
+        data = root / "data" / f"words_{split}"
+        text, labels = read_table(data / "text"), read_table(data / "utt2label")
+        assert list(labels) == list(read_table(data / "utt2spk"))  # same keys, C-sorted
+        assert labels == text and all(len(word.split()) == 1 for word in text.values())
+        assert set(labels.values()) <= set(WORDS_VOCABULARY)
+        assert not (data / "ali.scp").exists()
+    assert not (root / "data" / "digits_train" / "utt2label").exists()
+    done = json.loads((root / "corpus" / ".done").read_text())
+    assert any(line.split()[0] == "words_train" and "classes" in line for line in done["summary"])
 
 
 def test_trials_keys_exist(made):

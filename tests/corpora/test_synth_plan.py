@@ -29,7 +29,7 @@ def test_speakers_disjoint_across_data_dirs(preset):
         assert utt.utt_id.startswith(utt.spk_id + "-")
     assert len({u.utt_id for u in plan.utterances}) == len(plan.utterances)
     assert set(plan.datasets()) == {
-        *(f"{t}_{s}" for t in ("digits", "lid") for s in ("train", "dev", "test")),
+        *(f"{t}_{s}" for t in ("digits", "lid", "words") for s in ("train", "dev", "test")),
         "sv_train", "sv_enroll", "sv_test",
     }  # fmt: skip
 

@@ -75,3 +75,13 @@ def test_espeak_gives_audio_and_phone_events():
     assert all(0 <= start <= len(audio) for _, start in events)
     with pytest.raises(SynthError, match="no voice"):
         synth.synthesize("one", VoiceSettings("xx-nonexistent"))
+
+
+def test_breathy_voices_give_the_same_audio_in_every_process():
+    # f5 adds breath noise from espeak's own generator, which each process seeds from the clock.
+    synth = Synthesizer.shared()
+    outputs = []
+    for state in (12345, 999):  # stand-ins for two processes' clock seeds
+        synth._lib.espeak_ng_SetRandSeed(state)
+        outputs.append(synth.synthesize("four seven", VoiceSettings("en+f5"))[0])
+    assert np.array_equal(outputs[0], outputs[1])

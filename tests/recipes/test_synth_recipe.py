@@ -14,7 +14,7 @@ from tests.conftest import REPO, script_env
 
 RECIPE = REPO / "egs" / "synth" / "s5"
 SETS = ["digits_train", "digits_dev", "digits_test", "lid_train", "lid_dev", "lid_test"]
-SETS += ["sv_train", "sv_enroll", "sv_test"]
+SETS += ["sv_train", "sv_enroll", "sv_test", "words_train", "words_dev", "words_test"]
 
 
 @pytest.fixture(scope="module")

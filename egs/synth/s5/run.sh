@@ -28,7 +28,7 @@ log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') (${0##*/}:${BASH_LINENO[0]}) $*"; 
 nj_for() { local n; n=$(wc -l < "$1/spk2utt"); echo $(( n < nj ? n : nj )); }
 
 # Every data directory the corpus provides, one per task and split.
-sets="digits_train digits_dev digits_test lid_train lid_dev lid_test sv_train sv_enroll sv_test"
+sets="digits_train digits_dev digits_test lid_train lid_dev lid_test sv_train sv_enroll sv_test words_train words_dev words_test"
 
 if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   log "Stage 0: synthesise the corpus (preset $preset, seed $seed) and prepare data dirs"

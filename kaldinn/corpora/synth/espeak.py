@@ -27,6 +27,9 @@ AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_PHONEME_EVENTS = 0x0001
 POS_CHARACTER = 1
 CHARS_UTF8 = 1
+# Voice variants with breath noise (f2, f3, f5, Alicia, victor, ...) draw it from espeak's
+# own generator, seeded from the clock at initialisation: each synthesis reseeds it.
+RAND_SEED = 1
 EVENT_LIST_TERMINATED = 0
 EVENT_PHONEME = 7
 PARAM_RATE, PARAM_VOLUME, PARAM_PITCH, PARAM_RANGE, PARAM_WORDGAP = 1, 2, 3, 4, 7
@@ -152,6 +155,7 @@ class Synthesizer:
     def _synthesize_here(
         self, text: str, settings: VoiceSettings
     ) -> tuple[np.ndarray, list[tuple[str, int]]]:
+        self._lib.espeak_ng_SetRandSeed(RAND_SEED)  # same noise in every process and run
         self._set_voice(settings.voice)
         for param, value in (
             (PARAM_RATE, settings.rate),
@@ -199,6 +203,8 @@ def _load_library(path: str | None) -> ctypes.CDLL:
     lib.espeak_SetVoiceByName.restype = ctypes.c_int
     lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
     lib.espeak_SetParameter.restype = ctypes.c_int
+    lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
+    lib.espeak_ng_SetRandSeed.restype = None
     lib.espeak_Synth.argtypes = [
         ctypes.c_void_p,
         ctypes.c_size_t,

@@ -3,6 +3,8 @@
 The plan is drawn in one process and saved as JSON; synthesis jobs render any shard of it
 independently, so the audio does not depend on ``--nj``. Speakers are disjoint across all
 data dirs (sv_enroll and sv_test share the evaluation speakers, as verification needs).
+The isolated-word task (words_*) is drawn last from a random stream of its own, so adding
+it left every other data dir of a (preset, seed) unchanged, byte for byte.
 
 Example::
 
@@ -30,6 +32,7 @@ from kaldinn.io.atomic import write_text_atomic
 
 PLAN_VERSION = 1
 NOISE_TYPES = ("white", "pink", "babble")
+WORDS_STREAM = 1  # spawn key of the isolated-word task's generator (see task_rng)
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,15 @@ def make_plan(preset: str, seed: int, knobs: Knobs | None = None) -> CorpusPlan:
     builder.add_digits()
     builder.add_sv()
     builder.add_lid()
-    plan.speakers, plan.utterances = builder.speakers, builder.utterances
     plan.babble = builder.babble_sources()
+    builder.add_words(task_rng(seed, WORDS_STREAM))
+    plan.speakers, plan.utterances = builder.speakers, builder.utterances
     return plan
+
+
+def task_rng(seed: int, stream: int) -> np.random.Generator:
+    """A generator independent of ``default_rng(seed)`` and of the noise seeds ``[seed, index]``."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))
 
 
 class _Builder:
@@ -98,13 +107,16 @@ class _Builder:
         self.speakers[spk_id] = draw_speaker(self.rng, spk_id, gender)
         return self.speakers[spk_id]
 
-    def add_utterance(self, spk: Speaker, dataset: str, task: str, language: str) -> None:
+    def add_utterance(
+        self, spk: Speaker, dataset: str, task: str, language: str, text: str | None = None
+    ) -> None:
+        """Plan one utterance; ``text=None`` draws a digits/number prompt for ``language``."""
         rng, index = self.rng, len(self.utterances)
-        if language == "en":
-            words = texts.english_prompt(rng, self.spec.max_digits)
-            text = prompt = " ".join(words)
-        else:
-            text = prompt = texts.numeral_prompt(rng, self.spec.max_groups)
+        if text is None and language == "en":
+            text = " ".join(texts.english_prompt(rng, self.spec.max_digits))
+        elif text is None:
+            text = texts.numeral_prompt(rng, self.spec.max_groups)
+        prompt = text
         reverb = rng.random() < self.knobs.reverb_prob
         self.utterances.append(
             Utterance(
@@ -149,6 +161,15 @@ class _Builder:
                     spk = self.new_speaker()
                     for _ in range(self.spec.lid_utts):
                         self.add_utterance(spk, f"lid_{split}", "lid", language)
+
+    def add_words(self, rng: np.random.Generator) -> None:
+        """Isolated English words (one per utterance); from here on the builder draws from ``rng``."""
+        self.rng = rng
+        for split, count in zip(("train", "dev", "test"), self.spec.words_speakers, strict=True):
+            for _ in range(count):
+                spk = self.new_speaker()
+                for word in texts.isolated_words(rng, self.spec.words_utts):
+                    self.add_utterance(spk, f"words_{split}", "words", "en", text=word)
 
     def babble_sources(self) -> list[tuple[VoiceSettings, str]]:
         """Talkers for babble noise: voices of their own, in no data dir."""

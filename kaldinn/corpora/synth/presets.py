@@ -1,7 +1,8 @@
 """Size presets of the synthetic corpus and its difficulty knobs.
 
 ``tiny`` is for tests (< ~60 s of audio, a few seconds to make), ``small`` is the default
-recipe's corpus on 2 CPU cores, ``large`` is for GPU hosts.
+recipe's corpus on 2 CPU cores, ``large`` is for GPU hosts. Tasks: connected digits,
+speaker verification, language ID and isolated words (20 classes).
 
 Example::
 
@@ -42,6 +43,8 @@ class Preset:
     lid_utts: int
     max_groups: int  # numbers per language-ID prompt
     babble_talkers: int
+    words_speakers: tuple[int, int, int]  # isolated-word task: train, dev, test
+    words_utts: int  # words per speaker (each vocabulary word once per round)
     knobs: Knobs
 
 
@@ -54,14 +57,17 @@ LANGUAGES = (
 PRESETS: dict[str, Preset] = {
     "tiny": Preset(
         "tiny", (2, 1, 1), 2, 4, 2, 2, 2, 2, 2, LANGUAGES[:4], (1, 1, 1), 1, 1, 4,
+        (1, 1, 1), 3,
         Knobs(snr_low=10.0, snr_high=30.0, reverb_prob=0.5, jitter=0.05),
     ),
     "small": Preset(
         "small", (40, 8, 10), 25, 7, 60, 10, 20, 3, 5, LANGUAGES[:12], (4, 1, 2), 10, 2, 8,
+        (20, 10, 10), 20,
         Knobs(snr_low=5.0, snr_high=30.0, reverb_prob=0.3, jitter=0.08),
     ),
     "large": Preset(
         "large", (200, 30, 40), 40, 7, 600, 20, 100, 4, 10, LANGUAGES, (20, 3, 5), 20, 3, 16,
+        (100, 20, 30), 40,
         Knobs(snr_low=0.0, snr_high=25.0, reverb_prob=0.4, jitter=0.1),
     ),
 }  # fmt: skip

@@ -2,13 +2,15 @@
 
 English prompts are generated as words, so the transcript is exactly what espeak speaks.
 Other languages get numerals ("4721 38"), which espeak reads in that language's own number
-words: the content stays comparable across languages for language identification.
+words: the content stays comparable across languages for language identification. The
+isolated-word task draws single words from ``WORDS_VOCABULARY`` (digits plus commands).
 
 Example::
 
     rng = np.random.default_rng(0)
     english_prompt(rng, max_digits=5)   # ['three', 'oh', 'one'] or ['forty', 'two']
     number_words(4721)                  # ['four', 'thousand', 'seven', 'hundred', 'twenty', 'one']
+    isolated_words(rng, 3)              # e.g. ['left', 'seven', 'go']
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ TEENS = (
 TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 # Every word an English prompt can contain (the closed vocabulary of the digits task).
 ENGLISH_VOCABULARY = tuple(sorted({"oh", "hundred", "thousand", *ONES, *TEENS, *TENS[2:]}))
+# Short commands as in Speech Commands; with the ten digits, the classes of the words task.
+COMMAND_WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
+WORDS_VOCABULARY = ONES + COMMAND_WORDS
 
 
 def number_words(n: int) -> list[str]:
@@ -67,6 +72,18 @@ def english_prompt(rng: np.random.Generator, max_digits: int) -> list[str]:
         return digit_words(_random_digits(rng, length), rng)
     length = int(rng.integers(1, min(max_digits, 6) + 1))
     return number_words(int(rng.integers(10 ** (length - 1) if length > 1 else 0, 10**length)))
+
+
+def isolated_words(rng: np.random.Generator, count: int) -> list[str]:
+    """``count`` single-word prompts, every word of ``WORDS_VOCABULARY`` once per round.
+
+    Rounds are random permutations, so a speaker saying ``len(WORDS_VOCABULARY)`` words
+    covers every class once and the classes of a split stay balanced.
+    """
+    words: list[str] = []
+    while len(words) < count:
+        words += [WORDS_VOCABULARY[int(i)] for i in rng.permutation(len(WORDS_VOCABULARY))]
+    return words[:count]
 
 
 def numeral_prompt(rng: np.random.Generator, max_groups: int) -> str:

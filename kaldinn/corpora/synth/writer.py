@@ -2,7 +2,8 @@
 
 Each data dir gets wav.scp, utt2spk, spk2utt, text, utt2dur, utt2lang and spk2gender, all
 C-sorted; digits_* dirs also get ali.ark/ali.scp (int32 phone ids per 10 ms frame, ids from
-``<data-dir>/lang/phones.txt``); sv_test gets ``trials``.
+``<data-dir>/lang/phones.txt``); words_* dirs get ``utt2label`` (the spoken word, the class);
+sv_test gets ``trials``.
 
 Example::
 
@@ -93,12 +94,16 @@ def _write_one(plan, utts, records, corpus: Path, target: Path, phones: dict[str
     write_table(target / "spk2gender", {s: plan.speakers[s].gender for s in spk2utt})
     if target.name.startswith("digits_"):
         _write_alignments(target, [u.utt_id for u in utts], records, phones)
-    return {
+    stats = {
         "utterances": len(utts),
         "speakers": len(spk2utt),
         "languages": len({u.language for u in utts}),
         "hours": sum(seconds.values()) / 3600.0,
     }
+    if target.name.startswith("words_"):  # isolated words: the transcript is the class label
+        write_table(target / "utt2label", {u.utt_id: u.text for u in utts})
+        stats["classes"] = len({u.text for u in utts})
+    return stats
 
 
 def _write_alignments(
@@ -129,8 +134,9 @@ def format_summary(plan: CorpusPlan, stats: dict[str, dict]) -> str:
         f"{plan.knobs.reverb_prob:g}, jitter {plan.knobs.jitter:g}",
     ]
     for name, s in stats.items():
+        classes = f" {s['classes']:3d} classes" if "classes" in s else ""
         lines.append(
             f"  {name:<13} {s['utterances']:6d} utts {s['speakers']:5d} spks "
-            f"{s['languages']:3d} langs {s['hours'] * 3600:9.1f} s"
+            f"{s['languages']:3d} langs {s['hours'] * 3600:9.1f} s{classes}"
         )
     return "\n".join(lines)

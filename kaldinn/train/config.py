@@ -46,10 +46,30 @@ class TrainSection:
 
 @dataclass
 class DataSection:
-    batch_size: int = 32
+    """How kaldinn.data reads a data dir: labels, CMVN, VAD, chunks, SpecAugment, batching."""
+
+    batch_size: int = 32  # utterances per batch (speaker sampler: speakers x utts_per_speaker)
     max_frames: int = 0  # random crop of training utterances to this many frames; 0 = whole
     shuffle: bool = True
-    num_workers: int = 0
+    num_workers: int = 0  # DataLoader worker processes; 0 reads in the training process
+    # auto: text for ctc, ali for frame_cross_entropy; utterance losses must name their table
+    labels: Literal["auto", "utt2lang", "utt2spk", "utt2label", "text", "ali"] = "auto"
+    cmvn: Literal["speaker", "utterance", "none"] = "utterance"  # speaker: stats from cmvn.scp
+    norm_vars: bool = False  # CMVN also normalises variances
+    vad: bool = False  # keep only the frames vad.scp marks voiced
+    min_frames: int = 1  # shorter utterances (after VAD) are skipped and counted
+    batch_frames: int = 0  # padded frames per batch at most (length bucketing); 0 = no budget
+    # bucket: length buckets; speaker: S speakers x utts_per_speaker; sv_a / sv_b: the
+    # verification strategies A / B of SV.md (in-memory features, random max_frames chunks)
+    sampler: Literal["bucket", "speaker", "sv_a", "sv_b"] = "bucket"
+    utts_per_speaker: int = 2  # speaker/sv samplers: batch_size // utts_per_speaker speakers a batch
+    max_utts_per_speaker: int = 0  # sv_a: cap on segments per speaker (0: all of them)
+    in_memory: bool = False  # read all features once instead of by offset per batch
+    spec_augment: bool = False  # frequency and time masks on training features
+    freq_masks: int = 2
+    freq_mask_width: int = 8
+    time_masks: int = 2
+    time_mask_width: int = 20
 
 
 @dataclass
@@ -163,10 +183,24 @@ def validate(cfg: TrainConfig) -> None:
     for name in ("epochs", "average_last"):
         if getattr(train, name) < 1:
             raise ConfigError(f"train.{name} must be >= 1, got {getattr(train, name)}")
+    validate_data(cfg.data)
     if 0 < train.keep_checkpoints < train.average_last:
         raise ConfigError(
             f"train.keep_checkpoints ({train.keep_checkpoints}) must be 0 or >= train.average_last "
             f"({train.average_last}): averaging needs the last {train.average_last} epoch checkpoints"
+        )
+
+
+def validate_data(data: DataSection) -> None:
+    """Range checks of the data section (types are checked when the config is read)."""
+    minimum = {"batch_size": 1, "min_frames": 1, "utts_per_speaker": 1}
+    for name in ("max_frames", "num_workers", "batch_frames", *minimum, "freq_masks", "time_masks"):
+        if getattr(data, name) < minimum.get(name, 0):
+            raise ConfigError(f"data.{name} must be >= {minimum.get(name, 0)}, got {getattr(data, name)}")
+    if data.sampler == "speaker" and data.batch_size < data.utts_per_speaker:
+        raise ConfigError(
+            f"data.batch_size ({data.batch_size}) must be >= data.utts_per_speaker "
+            f"({data.utts_per_speaker}) with data.sampler=speaker"
         )
 
 

@@ -58,7 +58,10 @@ def build_setup(cfg: TrainConfig, exp_dir: Path, input_dim: int, num_classes: in
     model = build_model(cfg.model, cfg.model_args, input_dim, num_classes).to(device)
     if cfg.train.grad_checkpointing:
         enable_gradient_checkpointing(model)
-    optimizer = OPTIMIZERS.build(cfg.optim, cfg.optim_args, params=model.parameters())
+    task = LOSSES.build(cfg.loss, cfg.loss_args)
+    if isinstance(task, torch.nn.Module):  # a task with parameters (score calibration) trains too
+        task.to(device)
+    optimizer = OPTIMIZERS.build(cfg.optim, cfg.optim_args, params=trainable_parameters(model, task))
     mode = cfg.train.monitor_mode
     scheduler = SCHEDULERS.build(
         cfg.scheduler, cfg.scheduler_args, optimizer=optimizer, epochs=cfg.train.epochs, mode=mode
@@ -69,9 +72,21 @@ def build_setup(cfg: TrainConfig, exp_dir: Path, input_dim: int, num_classes: in
         "input_dim": input_dim,
         "num_classes": num_classes,
     }
-    task = LOSSES.build(cfg.loss, cfg.loss_args)
     stopper = EarlyStopping(cfg.train.early_stop_patience, mode)
     scaler = dev.grad_scaler(device, amp)
     return Setup(
         cfg, exp_dir, model, model_config, task, optimizer, scheduler, stopper, scaler, device, amp, log
     )
+
+
+def trainable_parameters(model: torch.nn.Module, task: Any) -> list[torch.nn.Parameter]:
+    """The model's parameters plus the task's, when the task is a module (e.g. calibration a, b)."""
+    params = list(model.parameters())
+    if isinstance(task, torch.nn.Module):
+        params += list(task.parameters())
+    return params
+
+
+def task_state(task: Any) -> dict[str, Any]:
+    """The task's state for resume checkpoints (parameters, step counters); {} for plain losses."""
+    return task.state_dict() if isinstance(task, torch.nn.Module) else {}

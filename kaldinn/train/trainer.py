@@ -32,7 +32,7 @@ from kaldinn.train import device as dev
 from kaldinn.train.batch import Batch, LossOutput, epoch_batches
 from kaldinn.train.config import TrainConfig, to_dict
 from kaldinn.train.curves import plot_curves, write_metrics
-from kaldinn.train.setup import Setup, build_setup, log_stderr
+from kaldinn.train.setup import Setup, build_setup, log_stderr, task_state, trainable_parameters
 from kaldinn.train.state import TrainState, epoch_checkpoint, link_atomic, prepare_exp_dir, prune_checkpoints
 
 
@@ -71,6 +71,8 @@ def resume(setup: Setup) -> tuple[TrainState, dict[str, Any] | None]:
     setup.optimizer.load_state_dict(saved["optimizer_state"])
     setup.scheduler.load_state_dict(saved["scheduler_state"])
     setup.stopper.load_state_dict(saved["stopper_state"])
+    if saved.get("task_state"):
+        setup.task.load_state_dict(saved["task_state"])
     if saved["scaler_state"]:  # empty when the run that saved it had no fp16 scaler (e.g. on CPU)
         setup.scaler.load_state_dict(saved["scaler_state"])
     state = TrainState(**saved["trainer_state"])
@@ -127,7 +129,7 @@ def train_step(setup: Setup, batch: Batch) -> LossOutput | None:
     setup.scaler.scale(result.loss).backward()
     setup.scaler.unscale_(setup.optimizer)
     clip = setup.cfg.train.grad_clip if setup.cfg.train.grad_clip > 0 else math.inf
-    norm = torch.nn.utils.clip_grad_norm_(setup.model.parameters(), clip)
+    norm = torch.nn.utils.clip_grad_norm_(trainable_parameters(setup.model, setup.task), clip)
     if not torch.isfinite(norm) and not setup.scaler.is_enabled():
         setup.log(
             f"WARNING: non-finite gradient, batch skipped (utterances {', '.join(batch.utt_ids[:3])} ...)"
@@ -206,6 +208,7 @@ def save_resume_point(setup: Setup, state: TrainState, path: Path) -> None:
             "optimizer_state": setup.optimizer.state_dict(),
             "scheduler_state": setup.scheduler.state_dict(),
             "stopper_state": setup.stopper.state_dict(),
+            "task_state": task_state(setup.task),
             "scaler_state": setup.scaler.state_dict(),
             "trainer_state": state.to_dict(),
             "rng": ckpt.capture_rng(),

@@ -1,0 +1,115 @@
+"""steps/train.py: train a network on a data directory's features; resumes when rerun.
+
+Reads feats.scp (+ cmvn.scp, vad.scp as the config's data section asks) and the labels
+(``data.labels``: utt2lang, utt2spk, utt2label, text or ali.scp) of <train-dir> and
+<valid-dir>. The input dimension and the number of classes come from the data; the label
+map is saved as <exp-dir>/labels.txt (and reused when the run resumes). The trainer writes
+config.yaml, command.txt, checkpoints/, metrics.jsonl, curves.png and final.pt. The device
+follows CUDA_VISIBLE_DEVICES (as set by ``$cuda_cmd``; CPU when none). Run it through the
+job runner so the log goes to a file:
+
+Example::
+
+    $cuda_cmd exp/lid_hgru/log/train.log steps/train.py --config conf/lid_hgru.yaml \\
+        --set train.epochs=5 data/lid_train data/lid_dev exp/lid_hgru
+    steps/train.py --config conf/lid_hgru.yaml --print-config
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from kaldinn.cli import KaldiArgumentParser
+from kaldinn.errors import DataDirError, UsageError
+
+PROG = "train.py"
+
+
+def build_parser() -> KaldiArgumentParser:
+    parser = KaldiArgumentParser(
+        prog=PROG,
+        description="Train a network on Kaldi features (resumes from <exp-dir>/checkpoints/last.pt).",
+        usage=f"{PROG} [--config conf.yaml] [--set a.b=v ...] [--print-config] "
+        "<train-dir> <valid-dir> <exp-dir>",
+    )
+    parser.add_argument("--config", help="training YAML (model, loss, optim, scheduler, train, data)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. train.epochs=3",
+    )
+    parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    parser.add_argument("train_dir", nargs="?")
+    parser.add_argument("valid_dir", nargs="?")
+    parser.add_argument("exp_dir", nargs="?")
+    return parser
+
+
+def prepare_label_map(train_dir: Path, source: str, exp_dir: Path, log):
+    """Reuse ``<exp>/labels.txt`` when resuming; otherwise build it from the training data and save it."""
+    from kaldinn.data.labels import LABEL_MAP_FILE, LabelMap, build_label_map
+
+    path = exp_dir / LABEL_MAP_FILE
+    if path.is_file() and (exp_dir / "checkpoints" / "last.pt").is_file():
+        labels = LabelMap.load(path)
+        log(f"resuming: {len(labels)} labels from {path}")
+        return labels
+    labels = build_label_map(train_dir, source)
+    exp_dir.mkdir(parents=True, exist_ok=True)
+    labels.save(path)
+    log(f"{len(labels)} labels ({source} of {train_dir}) saved in {path}")
+    return labels
+
+
+def check_dirs(*dirs: Path) -> None:
+    for data_dir in dirs:
+        if not (data_dir / "feats.scp").is_file():
+            raise DataDirError(
+                f"{data_dir / 'feats.scp'} does not exist; run steps/make_feats.py {data_dir} first"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the step; see the module docstring."""
+    from kaldinn.data.labels import load_targets
+    from kaldinn.data.loader import label_source, make_batch_source
+    from kaldinn.train.config import dump_config, load_config
+    from kaldinn.train.setup import log_stderr
+    from kaldinn.train.trainer import run
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    cfg = load_config(args.config, args.set)
+    if args.print_config:
+        sys.stdout.write(dump_config(cfg))
+        return 0
+    if args.exp_dir is None:
+        raise UsageError(f"usage: {PROG} [options] <train-dir> <valid-dir> <exp-dir> (or --print-config)")
+    train_dir, valid_dir, exp_dir = Path(args.train_dir), Path(args.valid_dir), Path(args.exp_dir)
+    check_dirs(train_dir, valid_dir)
+    source = label_source(cfg)
+    labels = prepare_label_map(train_dir, source, exp_dir, log_stderr)
+    train = make_batch_source(cfg, train_dir, load_targets(train_dir, source, labels), train=True)
+    valid = make_batch_source(cfg, valid_dir, load_targets(valid_dir, source, labels), train=False)
+    for source_batches in (train, valid):
+        log_stderr(source_batches.dataset.skip_report())
+    if valid.dataset.feat_dim != train.dataset.feat_dim:
+        raise DataDirError(
+            f"{valid_dir} has {valid.dataset.feat_dim}-dimensional features but {train_dir} has "
+            f"{train.dataset.feat_dim}; make both with the same feature config"
+        )
+    log_stderr(f"{len(train.dataset)} training utterances in {len(train)} batches per epoch")
+    final = run(
+        cfg,
+        train,
+        valid,
+        exp_dir,
+        input_dim=train.dataset.feat_dim,
+        num_classes=len(labels),
+        command_line=["steps/train.py", *argv],
+    )
+    print(f"{PROG}: succeeded training {exp_dir} ({final})", file=sys.stderr)
+    return 0

@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""steps/score_classification.py: see kaldinn/steps/score_classification.py for usage and an example."""
+
+import sys
+
+from kaldinn.cli import run_main
+from kaldinn.steps.score_classification import main
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -2,7 +2,8 @@
 
 Every registered loss is a trainer task: ``loss(model_output, batch) -> LossOutput``
 (see ``kaldinn.train.batch``). Registered: ``cross_entropy`` (utterance classes),
-``frame_cross_entropy`` (frame labels with padding masks), ``ctc`` (token sequences).
+``frame_cross_entropy`` (frame labels with padding masks), ``ctc`` (token sequences), ``sv`` (speaker
+identification + pairwise verification with trial weights and a lambda schedule).
 
 Example::
 
@@ -11,11 +12,13 @@ Example::
 """
 
 from kaldinn.losses.classification import CTCLoss, FrameCrossEntropy, UtteranceCrossEntropy
+from kaldinn.losses.sv_task import SVTask
 from kaldinn.train.registry import Registry
 
 LOSSES = Registry("loss")
 LOSSES.register("cross_entropy")(UtteranceCrossEntropy)
 LOSSES.register("frame_cross_entropy")(FrameCrossEntropy)
 LOSSES.register("ctc")(CTCLoss)
+LOSSES.register("sv")(SVTask)
 
-__all__ = ["LOSSES", "CTCLoss", "FrameCrossEntropy", "UtteranceCrossEntropy"]
+__all__ = ["LOSSES", "CTCLoss", "FrameCrossEntropy", "SVTask", "UtteranceCrossEntropy"]

@@ -78,30 +78,44 @@ def check_frame_counts(lens: torch.Tensor, batch: Batch) -> None:
         )
 
 
+def ctc_min_frames(targets: torch.Tensor, target_lens: torch.Tensor) -> torch.Tensor:
+    """(B,) frames CTC needs for each padded label row: its length plus one blank between
+    every pair of equal neighbours (``a a`` cannot be emitted in fewer than 3 frames)."""
+    steps = torch.arange(targets.size(1), device=targets.device)
+    valid = steps[None, :] < target_lens[:, None]  # (B, S)
+    repeats = (targets[:, 1:] == targets[:, :-1]) & valid[:, 1:]  # (B, S - 1)
+    return target_lens + repeats.sum(1)
+
+
 class CTCLoss(nn.Module):
     """CTC over frame logits (B, T, C) and padded token ids (B, S); class ``blank`` is blank.
 
-    The loss is summed over each utterance and averaged over the batch; utterances whose
-    target cannot fit in their frames give zero loss instead of inf (``zero_infinity``).
+    The loss is summed over each utterance and averaged over the batch. An utterance whose
+    labels cannot fit its (subsampled) output frames is skipped: it adds no loss and no
+    gradient, and is counted in the ``skipped`` metric (the fraction of utterances skipped)
+    and in ``self.skipped`` (a running total). Utterances with an infinite loss for other
+    reasons are zeroed too (``zero_infinity``).
     """
 
     def __init__(self, blank: int = 0):
         super().__init__()
         self.blank = blank
+        self.skipped = 0
 
     def forward(self, output: ModelOutput, batch: Batch) -> LossOutput:
         if output.logits.dim() != 3 or output.lens is None or batch.target_lens is None:
             raise KaldinnError("ctc needs frame logits with lengths and token targets with target_lens")
+        lens = output.lens.to(output.logits.device)
+        targets = batch.targets.to(output.logits.device)
+        target_lens = batch.target_lens.to(output.logits.device)
+        fits = ctc_min_frames(targets, target_lens) <= lens  # (B,)
         log_probs = output.logits.float().log_softmax(2).transpose(0, 1)  # (T, B, C) as ctc_loss wants
         per_utt = nn.functional.ctc_loss(
-            log_probs,
-            batch.targets,
-            output.lens,
-            batch.target_lens,
-            blank=self.blank,
-            reduction="none",
-            zero_infinity=True,
+            log_probs, targets, lens, target_lens, blank=self.blank, reduction="none", zero_infinity=True
         )
-        loss = per_utt.mean()
+        per_utt = per_utt * fits.to(per_utt.dtype)
         count = float(per_utt.numel())
-        return LossOutput(loss, {"loss": loss.item() * count}, count)
+        skipped = int((~fits).sum().item())
+        self.skipped += skipped
+        loss = per_utt.sum() / count
+        return LossOutput(loss, {"loss": loss.item() * count, "skipped": float(skipped)}, count)

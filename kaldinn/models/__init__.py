@@ -2,7 +2,9 @@
 
 Families: ``mlp`` (spliced frame MLP), ``rnn_classifier`` (many-to-one),
 ``rnn_frame_classifier`` (many-to-many, optional frame stacking), ``hgru_lid``
-(hierarchical GRU with attention). Importing this package imports torch; ``import
+(hierarchical GRU with attention), ``xvector_tdnn`` and ``ecapa_tdnn``
+(speaker-embedding extractors), ``ctc_rnn`` and ``ctc_conformer`` (CTC encoders with
+optional convolutional subsampling). Importing this package imports torch; ``import
 kaldinn`` does not.
 
 Example::
@@ -12,7 +14,14 @@ Example::
     model = build_model("mlp", {"hidden_dims": [128]}, input_dim=40, num_classes=42)
 """
 
-from kaldinn.models import classifiers, hierarchical, mlp  # noqa: F401  (registers the families)
+from kaldinn.models import (  # noqa: F401  (registers the families)
+    classifiers,
+    ctc_encoders,
+    ecapa,
+    hierarchical,
+    mlp,
+    xvector,
+)
 from kaldinn.models.pooling import POOLINGS, build_pooling, lengths_to_mask
 from kaldinn.models.registry import (
     DERIVED_MODEL_ARGS,

@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""steps/extract_embeddings.py: see kaldinn/steps/extract_embeddings.py for usage and an example."""
+
+import sys
+
+from kaldinn.cli import run_main
+from kaldinn.steps.extract_embeddings import main
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""steps/decode_ctc.py: see kaldinn/steps/decode_ctc.py for usage and an example."""
+
+import sys
+
+from kaldinn.cli import run_main
+from kaldinn.steps.decode_ctc import main
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""steps/prepare_units.py: see kaldinn/steps/prepare_units.py for usage and an example."""
+
+import sys
+
+from kaldinn.cli import run_main
+from kaldinn.steps.prepare_units import main
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -25,7 +25,7 @@ def recipe_dir(tmp_path_factory):
         os.symlink(RECIPE / name, work / name)
     os.symlink(RECIPE / "run.sh", work / "run.sh")
     result = subprocess.run(
-        ["bash", "run.sh", "--preset", "tiny", "--nj", "2"],
+        ["bash", "run.sh", "--preset", "tiny", "--nj", "2", "--train-opts", "--set train.epochs=1"],
         cwd=work,
         env=script_env(),
         capture_output=True,
@@ -58,6 +58,26 @@ def test_alignments_match_feature_frames(recipe_dir):
     ali = RandomAccessReader(f"scp:{data / 'ali.scp'}")
     for utt, n in read_table(data / "utt2num_frames").items():
         assert ali[utt].dtype == np.int32 and len(ali[utt]) == int(n)
+
+
+def test_models_are_trained_and_results_recorded(recipe_dir):
+    results = (recipe_dir / "RESULTS.md").read_text()
+    for tag in (
+        "LID: lid_hgru on lid_test",
+        "Phones: phone_lstm on digits_test",
+        "Words: word_gru on words_test",
+    ):
+        assert tag in results
+    assert "Speaker verification: sv_test trials" in results
+    assert results.count("| xvector_") == 8  # four systems x (cosine, PLDA)
+    for name in ("lid_hgru", "phone_lstm", "word_gru", "xvector_i_softmax"):
+        assert (recipe_dir / "exp" / name / "final.pt").is_file()
+    # Pseudo log-likelihoods for Kaldi's mapped decoders: one row per input frame.
+    frames = read_table(recipe_dir / "data" / "digits_test" / "utt2num_frames")
+    loglik = RandomAccessReader(f"scp:{recipe_dir / 'exp/phone_lstm/loglik_digits_test/loglik.scp'}")
+    phones = len(read_table(recipe_dir / "data" / "lang" / "phones.txt"))
+    for utt, n in frames.items():
+        assert loglik[utt].shape == (int(n), phones)
 
 
 def test_rerunning_a_stage_is_safe_and_validates(recipe_dir):

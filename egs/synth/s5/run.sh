@@ -6,8 +6,12 @@
 #   ./run.sh --preset tiny --nj 2     # the quick variant the tests run
 #   ./run.sh --stage 2 --stop-stage 3 # features only
 #
+# Stages: 0 corpus, 1 validation, 2 features, 3 CMVN + VAD, 4 language ID (hierarchical GRU),
+# 5 frame-level phone posteriors (BiLSTM; Kaldi-decoder log-likelihoods), 6 isolated words (GRU),
+# 7-8 speaker verification: x-vector systems (identification, end-to-end strategies A/B with
+# trial weighting, combined schedule) with cosine and PLDA back-ends.
 # Outputs: corpus/ (wav files), data/<set>/ (Kaldi data dirs with feats.scp, cmvn.scp, vad.scp),
-# fbank/ (feature arks), exp/make_fbank/ (job logs).
+# fbank/ (feature arks), exp/<name>/ (models, logs, forward outputs, scores), RESULTS.md.
 . ./path.sh
 . ./cmd.sh
 set -euo pipefail
@@ -19,6 +23,10 @@ seed=777
 nj=2
 feat_type=fbank   # fbank | mfcc
 compress=true     # Kaldi's default feature compression (method 2)
+# Speaker-verification systems compared in stage 8 (conf/<name>.yaml); each is scored with a
+# cosine and a PLDA back-end, so (ii) "identification-only x-vector + PLDA" comes with (i).
+train_opts=""     # extra steps/train.py options for every model, e.g. "--set train.epochs=1"
+sv_systems="xvector_i_softmax xvector_iii_e2e_b xvector_iv_e2e_a_blue xvector_v_combined"
 
 help_message="Usage: $0 [--stage N] [--stop-stage N] [--preset tiny|small|large] [--nj N] [--seed N]"
 . utils/parse_options.sh
@@ -61,5 +69,76 @@ if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
   done
 fi
 
+if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
+  log "Stage 4: language ID, hierarchical GRU with segment attention (lid_*)"
+  exp=exp/lid_hgru
+  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config conf/lid_hgru.yaml \
+    data/lid_train data/lid_dev "$exp"
+  steps/forward.py --nj "$(nj_for data/lid_test)" --cmd "$decode_cmd" --write-attention true \
+    data/lid_test "$exp" "$exp/forward_lid_test"
+  steps/score_classification.py --lid true --results-md RESULTS.md --tag "LID: lid_hgru on lid_test" \
+    data/lid_test/utt2lang "$exp/forward_lid_test" "$exp/score_lid_test"
+fi
+
+if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
+  log "Stage 5: frame-level phone classification, BiLSTM (digits_*, ali.scp targets)"
+  exp=exp/phone_lstm
+  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config conf/phone_lstm.yaml \
+    data/digits_train data/digits_dev "$exp"
+  # Label priors for pseudo log-likelihoods (Kaldi's mapped decoders: log p(s|x) - log p(s)).
+  steps/compute_priors.py --num-classes "$(wc -l < data/lang/phones.txt)" \
+    data/digits_train "$exp/priors.counts"
+  # Log-posteriors for scoring; pseudo log-likelihoods for latgen-faster-mapped.
+  steps/forward.py --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" \
+    data/digits_test "$exp" "$exp/forward_digits_test"
+  steps/forward.py --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" --output log-likelihood \
+    --priors "$exp/priors.counts" data/digits_test "$exp" "$exp/loglik_digits_test"
+  # What Kaldi's copy-feats does with them: read every matrix through the scp.
+  python -m kaldinn.bin.feat_to_dim "scp:$exp/loglik_digits_test/loglik.scp"
+  steps/score_classification.py --results-md RESULTS.md --tag "Phones: phone_lstm on digits_test" \
+    scp:data/digits_test/ali.scp "$exp/forward_digits_test" "$exp/score_digits_test"
+fi
+
+if [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
+  log "Stage 6: isolated spoken-word classification, BiGRU with attention pooling (words_*)"
+  exp=exp/word_gru
+  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config conf/word_gru.yaml \
+    data/words_train data/words_dev "$exp"
+  steps/forward.py --nj "$(nj_for data/words_test)" --cmd "$decode_cmd" \
+    data/words_test "$exp" "$exp/forward_words_test"
+  steps/score_classification.py --results-md RESULTS.md --tag "Words: word_gru on words_test" \
+    data/words_test/utt2label "$exp/forward_words_test" "$exp/score_words_test"
+fi
+
+if [ "$stage" -le 7 ] && [ "$stop_stage" -ge 7 ]; then
+  log "Stage 7: speaker verification: hold out 2 utterances per sv_train speaker for validation"
+  utils/subset_data_dir.py --per-spk data/sv_train 2 data/sv_cv
+  utils/filter_scp.py --exclude data/sv_cv/utt2spk data/sv_train/utt2spk | cut -d' ' -f1 > data/sv_tr.list
+  utils/subset_data_dir.py --utt-list data/sv_tr.list data/sv_train data/sv_tr
+fi
+
+if [ "$stage" -le 8 ] && [ "$stop_stage" -ge 8 ]; then
+  log "Stage 8: speaker verification systems: $sv_systems"
+  systems=()
+  for name in $sv_systems; do
+    exp=exp/$name
+    $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "conf/$name.yaml" data/sv_tr data/sv_cv "$exp"
+    for x in sv_train sv_enroll sv_test; do
+      steps/extract_embeddings.py --nj "$(nj_for "data/$x")" --cmd "$decode_cmd" "data/$x" "$exp" "$exp/xvectors_$x"
+    done
+    for backend in cosine plda; do
+      steps/train_backend.py --backend "$backend" "$exp/xvectors_sv_train" "$exp/backend"
+      steps/score_trials.py --backend "$backend" --backend-dir "$exp/backend" \
+        data/sv_test/trials "$exp/xvectors_sv_enroll" "$exp/xvectors_sv_test" "$exp/scores_$backend"
+      systems+=("$name, $backend, no norm=$exp/scores_$backend")
+    done
+  done
+  python -m kaldinn.bin.sv_results_table --trials data/sv_test/trials --results-md RESULTS.md \
+    --title "Speaker verification: sv_test trials" \
+    --note "Enrolment: the sessions of each sv_enroll speaker (cosine: mean of length-normalised embeddings; PLDA: n-aware LLR). Back-ends trained on sv_train embeddings; no score normalisation." \
+    "${systems[@]}"
+fi
+
 log "Done. Data dirs: $PWD/data/<set> (feats.scp, cmvn.scp, vad.scp); features: $PWD/$feat_type;"
 log "job logs: $PWD/exp. Sets: $sets"
+log "Models and scores: $PWD/exp/{lid_hgru,phone_lstm,word_gru}; results: $PWD/RESULTS.md"

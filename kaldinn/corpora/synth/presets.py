@@ -56,12 +56,12 @@ LANGUAGES = (
 
 PRESETS: dict[str, Preset] = {
     "tiny": Preset(
-        "tiny", (2, 1, 1), 2, 4, 2, 2, 2, 2, 2, LANGUAGES[:4], (1, 1, 1), 1, 1, 4,
+        "tiny", (2, 1, 1), 2, 4, 3, 4, 2, 2, 2, LANGUAGES[:4], (1, 1, 1), 1, 1, 4,
         (1, 1, 1), 3,
         Knobs(snr_low=10.0, snr_high=30.0, reverb_prob=0.5, jitter=0.05),
     ),
     "small": Preset(
-        "small", (40, 8, 10), 25, 7, 60, 10, 20, 3, 5, LANGUAGES[:12], (4, 1, 2), 10, 2, 8,
+        "small", (40, 8, 10), 25, 7, 60, 10, 20, 3, 5, LANGUAGES[:12], (10, 2, 3), 16, 2, 8,
         (20, 10, 10), 20,
         Knobs(snr_low=5.0, snr_high=30.0, reverb_prob=0.3, jitter=0.08),
     ),

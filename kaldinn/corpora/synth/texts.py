@@ -75,14 +75,17 @@ def english_prompt(rng: np.random.Generator, max_digits: int) -> list[str]:
 
 
 def isolated_words(rng: np.random.Generator, count: int) -> list[str]:
-    """``count`` single-word prompts, every word of ``WORDS_VOCABULARY`` once per round.
+    """``count`` single-word prompts, every word of the vocabulary once per round.
 
     Rounds are random permutations, so a speaker saying ``len(WORDS_VOCABULARY)`` words
-    covers every class once and the classes of a split stay balanced.
+    covers every class once and the classes of a split stay balanced. A speaker with fewer
+    words than the vocabulary (the tiny preset) says the first ``count`` words, so every
+    split still holds the same classes.
     """
+    vocabulary = WORDS_VOCABULARY[: min(count, len(WORDS_VOCABULARY))]
     words: list[str] = []
     while len(words) < count:
-        words += [WORDS_VOCABULARY[int(i)] for i in rng.permutation(len(WORDS_VOCABULARY))]
+        words += [vocabulary[int(i)] for i in rng.permutation(len(vocabulary))]
     return words[:count]
 
 

@@ -16,7 +16,8 @@ a derived model argument; extraction simply ignores the logits. The calibration 
 the step counter that drives lambda live here (a task module); they train and resume
 once the trainer includes the task's parameters and state (see the stream M notes).
 Batches with no target or no non-target trial (e.g. unbalanced validation batches) are
-scored by the identification term only.
+scored by the identification term only. Under DDP (world size > 1) the verification term
+covers all pairs of the global batch (``kaldinn.losses.all_pairs``), as in one process.
 
 Example::
 
@@ -34,10 +35,12 @@ from torch import nn
 
 from kaldinn.backend.quadratic import CalibratedCosine
 from kaldinn.errors import ConfigError, KaldinnError
+from kaldinn.losses.all_pairs import all_pairs_loss, scaled_local_mean
 from kaldinn.losses.identification import identification_loss
 from kaldinn.losses.verification import LambdaSchedule, batch_verification_loss
 from kaldinn.models.registry import ModelOutput
 from kaldinn.train.batch import Batch, LossOutput
+from kaldinn.train.distributed import is_padding, world_size
 
 
 def angular_margin(cos: torch.Tensor, labels: torch.Tensor, margin: float, scale: float) -> torch.Tensor:
@@ -52,6 +55,8 @@ def angular_margin(cos: torch.Tensor, labels: torch.Tensor, margin: float, scale
 
 class SVTask(nn.Module):
     """Combined identification + verification objective over a batch of speaker-labelled segments."""
+
+    handles_distributed = True  # under DDP its loss is already scaled for gradient averaging
 
     def __init__(
         self,
@@ -107,6 +112,8 @@ class SVTask(nn.Module):
         if training:
             self.step += 1
         id_loss, correct = self._identification(output.logits.float(), labels)
+        if world_size() > 1:
+            return self._distributed(output, batch, lam, training, id_loss, correct)
         ver_loss = self._verification(output.embedding.float(), labels)
         if ver_loss is None and training and lam < 1.0:
             raise ConfigError(
@@ -119,3 +126,24 @@ class SVTask(nn.Module):
         if ver_loss is not None:
             sums["ver"] = ver_loss.item() * count
         return LossOutput(loss, sums, count)
+
+    def _distributed(
+        self, output: ModelOutput, batch: Batch, lam: float, training: bool, id_loss, correct: float
+    ) -> LossOutput:
+        """DDP: verification over all pairs of the global batch (kaldinn.losses.all_pairs), the
+        identification mean weighted by this rank's share; sums add up over ranks."""
+        include = not is_padding(batch)
+        ver_loss, total = all_pairs_loss(output.embedding.float(), batch.targets, self._verification, include)
+        if ver_loss is None and training and lam < 1.0:
+            raise ConfigError(
+                "an sv training batch has no target or no non-target trial; sample several "
+                "speakers with >= 2 segments each (kaldinn.data.sv_sampling)"
+            )
+        count = len(batch.targets) if include else 0
+        id_term = scaled_local_mean(id_loss, count, total)
+        loss = id_term if ver_loss is None else lam * id_term + (1.0 - lam) * ver_loss
+        mixed = id_loss.item() if ver_loss is None else lam * id_loss.item() + (1.0 - lam) * ver_loss.item()
+        sums = {"loss": mixed * count, "id": id_loss.item() * count, "acc": correct}
+        if ver_loss is not None:
+            sums["ver"] = ver_loss.item() * count
+        return LossOutput(loss, sums, float(count))

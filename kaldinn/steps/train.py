@@ -6,17 +6,23 @@ Reads feats.scp (+ cmvn.scp, vad.scp as the config's data section asks) and the 
 map is saved as <exp-dir>/labels.txt (and reused when the run resumes). The trainer writes
 config.yaml, command.txt, checkpoints/, metrics.jsonl, curves.png and final.pt. The device
 follows CUDA_VISIBLE_DEVICES (as set by ``$cuda_cmd``; CPU when none). Run it through the
-job runner so the log goes to a file:
+job runner so the log goes to a file. ``--num-gpus N`` trains with N data-parallel ranks
+on this node (one GPU each, or N CPU ranks with gloo when no GPU is visible) with the same
+global batch, so results match one process; under ``srun`` (or torchrun) the ranks come
+from the environment and each task is one rank (``kaldinn.train.distributed``):
 
 Example::
 
     $cuda_cmd exp/lid_hgru/log/train.log steps/train.py --config conf/lid_hgru.yaml \\
         --set train.epochs=5 data/lid_train data/lid_dev exp/lid_hgru
+    $cuda_cmd --gpu 2 exp/lid_hgru/log/train.log steps/train.py --num-gpus 2 \\
+        --config conf/lid_hgru.yaml data/lid_train data/lid_dev exp/lid_hgru
     steps/train.py --config conf/lid_hgru.yaml --print-config
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -42,14 +48,22 @@ def build_parser() -> KaldiArgumentParser:
         help="override a config key, e.g. train.epochs=3",
     )
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    parser.add_argument(
+        "--num-gpus",
+        type=int,
+        default=1,
+        help="data-parallel ranks on this node (CPU ranks when no GPU is visible); "
+        "ignored under srun/torchrun, where the environment gives the ranks",
+    )
     parser.add_argument("train_dir", nargs="?")
     parser.add_argument("valid_dir", nargs="?")
     parser.add_argument("exp_dir", nargs="?")
     return parser
 
 
-def prepare_label_map(train_dir: Path, source: str, exp_dir: Path, log):
-    """Reuse ``<exp>/labels.txt`` when resuming; otherwise build it from the training data and save it."""
+def prepare_label_map(train_dir: Path, source: str, exp_dir: Path, log, save: bool = True):
+    """Reuse ``<exp>/labels.txt`` when resuming; otherwise build it from the training data and
+    save it (``save=False``: ranks other than 0 build the same map without writing)."""
     from kaldinn.data.labels import LABEL_MAP_FILE, LabelMap, build_label_map
 
     path = exp_dir / LABEL_MAP_FILE
@@ -58,6 +72,8 @@ def prepare_label_map(train_dir: Path, source: str, exp_dir: Path, log):
         log(f"resuming: {len(labels)} labels from {path}")
         return labels
     labels = build_label_map(train_dir, source)
+    if not save:
+        return labels
     exp_dir.mkdir(parents=True, exist_ok=True)
     labels.save(path)
     log(f"{len(labels)} labels ({source} of {train_dir}) saved in {path}")
@@ -72,13 +88,57 @@ def check_dirs(*dirs: Path) -> None:
             )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the step; see the module docstring."""
+def launch_ranks(argv: list[str], num_gpus: int) -> int:
+    """Run this step as ``num_gpus`` data-parallel ranks on this node; rank 0 reports success."""
+    from kaldinn.train.distributed import launch_local
+
+    command = [sys.executable, "-m", "kaldinn.steps.train", *argv]
+    return launch_local(command, num_gpus, lambda m: print(f"{PROG}: {m}", file=sys.stderr))
+
+
+def train_rank(cfg, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) -> Path:
+    """Load the data and train (this process is the only rank, or one rank of ``rank_info``)."""
+    from kaldinn.data.distributed import shard_batch_source
     from kaldinn.data.labels import load_targets
     from kaldinn.data.loader import label_source, make_batch_source
-    from kaldinn.train.config import dump_config, load_config
+    from kaldinn.train import distributed as ddp
     from kaldinn.train.setup import log_stderr
-    from kaldinn.train.trainer import run
+    from kaldinn.train.trainer import quiet, run
+
+    train_dir, valid_dir, exp_dir = dirs
+    log = log_stderr if ddp.is_main() else quiet
+    source = label_source(cfg)
+    labels = prepare_label_map(train_dir, source, exp_dir, log, save=ddp.is_main())
+    train = make_batch_source(cfg, train_dir, load_targets(train_dir, source, labels), train=True)
+    valid = make_batch_source(cfg, valid_dir, load_targets(valid_dir, source, labels), train=False)
+    for source_batches in (train, valid):
+        log(source_batches.dataset.skip_report())
+    if valid.dataset.feat_dim != train.dataset.feat_dim:
+        raise DataDirError(
+            f"{valid_dir} has {valid.dataset.feat_dim}-dimensional features but {train_dir} has "
+            f"{train.dataset.feat_dim}; make both with the same feature config"
+        )
+    log(f"{len(train.dataset)} training utterances in {len(train)} batches per epoch")
+    if rank_info is not None:
+        log(f"{rank_info.world_size} ranks ({ddp.backend()}), each trains on its slice of every batch")
+        train = shard_batch_source(train, rank_info.rank, rank_info.world_size)
+        valid = shard_batch_source(valid, rank_info.rank, rank_info.world_size)
+    return run(
+        cfg,
+        train,
+        valid,
+        exp_dir,
+        input_dim=train.dataset.feat_dim,
+        num_classes=len(labels),
+        command_line=["steps/train.py", *argv],
+        log=log,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the step; see the module docstring."""
+    from kaldinn.train import distributed as ddp
+    from kaldinn.train.config import dump_config, load_config
 
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -88,28 +148,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.exp_dir is None:
         raise UsageError(f"usage: {PROG} [options] <train-dir> <valid-dir> <exp-dir> (or --print-config)")
+    if args.num_gpus < 1:
+        raise UsageError(f"--num-gpus must be >= 1, got {args.num_gpus}")
     train_dir, valid_dir, exp_dir = Path(args.train_dir), Path(args.valid_dir), Path(args.exp_dir)
     check_dirs(train_dir, valid_dir)
-    source = label_source(cfg)
-    labels = prepare_label_map(train_dir, source, exp_dir, log_stderr)
-    train = make_batch_source(cfg, train_dir, load_targets(train_dir, source, labels), train=True)
-    valid = make_batch_source(cfg, valid_dir, load_targets(valid_dir, source, labels), train=False)
-    for source_batches in (train, valid):
-        log_stderr(source_batches.dataset.skip_report())
-    if valid.dataset.feat_dim != train.dataset.feat_dim:
-        raise DataDirError(
-            f"{valid_dir} has {valid.dataset.feat_dim}-dimensional features but {train_dir} has "
-            f"{train.dataset.feat_dim}; make both with the same feature config"
-        )
-    log_stderr(f"{len(train.dataset)} training utterances in {len(train)} batches per epoch")
-    final = run(
-        cfg,
-        train,
-        valid,
-        exp_dir,
-        input_dim=train.dataset.feat_dim,
-        num_classes=len(labels),
-        command_line=["steps/train.py", *argv],
-    )
-    print(f"{PROG}: succeeded training {exp_dir} ({final})", file=sys.stderr)
+    rank_info = ddp.rank_from_env(os.environ)
+    if rank_info is None and args.num_gpus > 1:
+        return launch_ranks(argv, args.num_gpus)
+    if rank_info is not None:
+        ddp.init_process_group(rank_info, cfg.train.device)
+    main_rank = ddp.is_main()
+    try:
+        final = train_rank(cfg, (train_dir, valid_dir, exp_dir), argv, rank_info)
+    finally:
+        ddp.shutdown()
+    if main_rank:
+        print(f"{PROG}: succeeded training {exp_dir} ({final})", file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":  # how launch_ranks starts each rank: python -m kaldinn.steps.train
+    from kaldinn.cli import run_main
+
+    sys.exit(run_main(main))

@@ -43,6 +43,11 @@ class Setup:
     device: torch.device
     amp: str
     log: Callable[[str], None]
+    ddp_model: torch.nn.Module | None = None  # the DDP wrapper of ``model`` in a distributed run
+
+    def forward_model(self) -> torch.nn.Module:
+        """The module training steps call: the DDP wrapper when distributed, else ``model``."""
+        return self.model if self.ddp_model is None else self.ddp_model
 
 
 def build_setup(cfg: TrainConfig, exp_dir: Path, input_dim: int, num_classes: int, log=log_stderr) -> Setup:

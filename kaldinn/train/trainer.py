@@ -6,6 +6,8 @@ loss and metric sums. Rerunning the same command in the same exp dir resumes fro
 ``checkpoints/last.pt`` and, on CPU, ends with bit-identical parameters to an
 uninterrupted run: the batch order depends only on (seed, epoch), the global RNGs are
 reseeded per epoch and restored from mid-epoch checkpoints after the skipped batches.
+Under DDP (``kaldinn.train.distributed``) every rank runs this loop on its slice of each
+global batch; rank 0 alone logs and writes the experiment dir.
 
 Example::
 
@@ -29,6 +31,7 @@ from kaldinn.errors import ConfigError, KaldinnError
 from kaldinn.progress import progress
 from kaldinn.train import checkpoint as ckpt
 from kaldinn.train import device as dev
+from kaldinn.train import distributed as ddp
 from kaldinn.train.batch import Batch, LossOutput, epoch_batches
 from kaldinn.train.config import TrainConfig, to_dict
 from kaldinn.train.curves import plot_curves, write_metrics
@@ -48,9 +51,14 @@ def run(
 ) -> Path:
     """Train (or resume) in ``exp_dir``; return the path of ``final.pt``."""
     exp_dir = Path(exp_dir)
-    prepare_exp_dir(exp_dir, cfg, command_line)
+    if ddp.is_main():  # under DDP rank 0 alone logs and writes files
+        prepare_exp_dir(exp_dir, cfg, command_line)
+    else:
+        log = quiet
+    ddp.barrier()
     setup = build_setup(cfg, exp_dir, input_dim, num_classes, log)
     state, rng = resume(setup)
+    ddp.wrap_model(setup)
     params = sum(p.numel() for p in setup.model.parameters())
     log(f"model {cfg.model}: {params} parameters on {setup.device} (amp: {setup.amp})")
     while state.epoch <= cfg.train.epochs and not state.stopped:
@@ -59,6 +67,10 @@ def run(
         valid_avg = validate(setup, epoch_batches(valid_batches, state.epoch))
         end_epoch(setup, state, train_avg, valid_avg)
     return finish(setup, state)
+
+
+def quiet(message: str) -> None:
+    """The log of ranks other than 0."""
 
 
 def resume(setup: Setup) -> tuple[TrainState, dict[str, Any] | None]:
@@ -86,14 +98,19 @@ def train_one_epoch(setup: Setup, state: TrainState, batches: Iterable[Batch], r
     iterator = iter(epoch_batches(batches, epoch))
     for _ in itertools.islice(iterator, state.batches_done):  # already trained before the restart
         pass
-    ckpt.seed_everything(cfg.seed * 1000 + epoch)  # after iter(): loaders may draw from the RNG
-    if rng is not None:
+    ckpt.seed_everything(
+        ddp.rank_seed(cfg.seed * 1000 + epoch)
+    )  # after iter(): loaders may draw from the RNG
+    if rng is not None and ddp.is_main():  # checkpoints hold rank 0's RNG
         ckpt.restore_rng(rng)
+    elif rng is not None:
+        ckpt.seed_everything(ddp.rank_seed(cfg.seed * 1000 + epoch) + 7919 * state.batches_done)
     setup.model.train()
     total = len(batches) - state.batches_done if hasattr(batches, "__len__") else None
     start = last_save = last_log = time.monotonic()
     seconds_before = state.seconds
-    for batch in progress(iterator, desc=f"epoch {epoch}", total=total):
+    shown = progress(iterator, desc=f"epoch {epoch}", total=total) if ddp.is_main() else iterator
+    for batch in shown:
         result = train_step(setup, batch)
         if result is None:
             state.skipped += 1
@@ -106,7 +123,7 @@ def train_one_epoch(setup: Setup, state: TrainState, batches: Iterable[Batch], r
         if not sys.stderr.isatty() and now - last_log >= cfg.log_every_seconds:
             last_log = now
             setup.log(f"epoch {epoch} batch {state.batches_done}: {format_metrics(averages(state))}")
-        if save_due(cfg, state.step, now - last_save):
+        if ddp.is_main() and save_due(cfg, state.step, now - last_save):
             last_save = now
             save_resume_point(setup, state, setup.exp_dir / "checkpoints" / "last.pt")
     if state.batches_done == 0:
@@ -122,11 +139,14 @@ def save_due(cfg: Any, step: int, seconds_since_save: float) -> bool:
 
 def train_step(setup: Setup, batch: Batch) -> LossOutput | None:
     """Forward, backward, clip and update on one batch; None when the step was skipped."""
-    batch = batch.to(setup.device)
+    padding = ddp.is_padding(batch)
+    batch = ddp.mark_padding(batch.to(setup.device), padding)
     with dev.autocast(setup.device, setup.amp):
-        result = setup.task(setup.model(batch.feats, batch.feat_lens), batch)
+        result = setup.task(setup.forward_model()(batch.feats, batch.feat_lens), batch)
+    result = ddp.sync_result(setup, result, padding)  # one process: unchanged
     setup.optimizer.zero_grad(set_to_none=True)
     setup.scaler.scale(result.loss).backward()
+    ddp.sync_task_grads(setup)
     setup.scaler.unscale_(setup.optimizer)
     clip = setup.cfg.train.grad_clip if setup.cfg.train.grad_clip > 0 else math.inf
     norm = torch.nn.utils.clip_grad_norm_(trainable_parameters(setup.model, setup.task), clip)
@@ -161,9 +181,11 @@ def validate(setup: Setup, batches: Iterable[Batch]) -> dict[str, float]:
     setup.model.eval()
     totals = TrainState()
     for batch in batches:
-        batch = batch.to(setup.device)
+        padding = ddp.is_padding(batch)
+        batch = ddp.mark_padding(batch.to(setup.device), padding)
         with dev.autocast(setup.device, setup.amp):
-            accumulate(totals, setup.task(setup.model(batch.feats, batch.feat_lens), batch))
+            result = setup.task(setup.model(batch.feats, batch.feat_lens), batch)
+        accumulate(totals, ddp.sync_result(setup, result, padding))
     if totals.weight == 0:
         raise KaldinnError("the validation data yielded no batches (is the validation set empty?)")
     return averages(totals)
@@ -191,6 +213,8 @@ def end_epoch(setup: Setup, state: TrainState, train_avg: dict, valid_avg: dict)
     epoch_path = epoch_checkpoint(setup.exp_dir, state.epoch)
     state.epoch += 1
     state.start_epoch()
+    if not ddp.is_main():
+        return
     save_resume_point(setup, state, epoch_path)
     link_atomic(epoch_path, setup.exp_dir / "checkpoints" / "last.pt")
     prune_checkpoints(setup.exp_dir, state.epoch - 1, cfg.keep_checkpoints)
@@ -223,8 +247,11 @@ def finish(setup: Setup, state: TrainState) -> Path:
         raise KaldinnError("no epoch was trained (train.epochs < 1?)")
     first = max(1, last_epoch - setup.cfg.train.average_last + 1)
     epochs = list(range(first, last_epoch + 1))
-    averaged = ckpt.average_states([epoch_checkpoint(setup.exp_dir, e) for e in epochs])
     final = setup.exp_dir / "final.pt"
+    if not ddp.is_main():
+        ddp.barrier()  # returns once rank 0 has written final.pt
+        return final
+    averaged = ckpt.average_states([epoch_checkpoint(setup.exp_dir, e) for e in epochs])
     ckpt.save_checkpoint(
         final,
         {
@@ -235,4 +262,5 @@ def finish(setup: Setup, state: TrainState) -> Path:
         },
     )
     setup.log(f"wrote {final} (average of epochs {first}-{last_epoch}; {state.skipped} batches skipped)")
+    ddp.barrier()
     return final

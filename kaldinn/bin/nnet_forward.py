@@ -165,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     if dataset.skipped:
         print(f"{PROG}: WARNING: {dataset.skip_report()}", file=sys.stderr)
+    if dataset.unvoiced:
+        print(
+            f"{PROG}: WARNING: {len(dataset.unvoiced)} utterances have no voiced frame in vad.scp; "
+            f"used whole (e.g. {', '.join(sorted(dataset.unvoiced)[:3])})",
+            file=sys.stderr,
+        )
     subsample = int(getattr(model, "subsample", 1))
     preds: dict[str, str] = {}
     want_attention = bool(args.write_attention) and not frame_model

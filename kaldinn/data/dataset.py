@@ -84,6 +84,8 @@ class FeatureDataset:
         self._cmvn = self._reader(data, "cmvn.scp") if options.cmvn == "speaker" else None
         self._cmvn_cache: dict[str, np.ndarray] = {}
         self.skipped: dict[str, list[str]] = {}
+        # Inference keeps every utterance: one with no voiced frame is used whole (counted here).
+        self.unvoiced: set[str] = set()
         self.utt_ids, self.lengths = self._select(data)
         if not self.utt_ids:
             raise DataDirError(f"no usable utterances in {self.data_dir}: {self.skip_report()}")
@@ -133,7 +135,11 @@ class FeatureDataset:
         if self._vad is not None:
             if utt not in self._vad:
                 return "without a vad.scp entry", 0
-            frames = int(voiced_mask(self._vad[utt], utt, frames).sum())
+            voiced = int(voiced_mask(self._vad[utt], utt, frames).sum())
+            if voiced == 0 and self.targets is None and frames > 0:
+                self.unvoiced.add(utt)
+            else:
+                frames = voiced
         if frames < max(opts.min_frames, 1):
             return f"shorter than {max(opts.min_frames, 1)} frames", 0
         if (
@@ -166,7 +172,7 @@ class FeatureDataset:
         target = None if self.targets is None else self.targets.get(utt)
         if self._cmvn is not None:
             feats = apply_cmvn(feats, self._speaker_stats(utt), norm_vars=self.options.norm_vars)
-        if self._vad is not None:
+        if self._vad is not None and utt not in self.unvoiced:
             mask = voiced_mask(self._vad[utt], utt, len(feats))
             feats = feats[mask]
             if self.targets is not None and self.targets.frame_level:

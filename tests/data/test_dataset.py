@@ -106,3 +106,19 @@ def test_missing_cmvn_or_vad_names_the_fix(data):
     (data / "cmvn.scp").unlink()
     with pytest.raises(DataDirError, match="cmvn.scp does not exist.*data.cmvn=utterance"):
         FeatureDataset(data, FeatureOptions(cmvn="speaker"))
+
+
+def test_unvoiced_utterance_is_used_whole_at_inference_and_skipped_in_training(data):
+    from kaldinn.io.tables import RandomAccessReader, Writer
+
+    raw = read_feats(data)
+    vad = RandomAccessReader(f"scp:{data / 'vad.scp'}")
+    silent = {utt: np.zeros_like(vad[utt]) if utt == "spk1-utt02" else vad[utt] for utt in vad.keys()}
+    with Writer(f"ark,scp:{data}/vad0.ark,{data}/vad.scp") as w:
+        for utt, v in silent.items():
+            w.write(utt, v)
+    infer = FeatureDataset(data, FeatureOptions(vad=True, min_frames=1))
+    assert infer.unvoiced == {"spk1-utt02"}
+    assert infer[infer.utt_ids.index("spk1-utt02")].feats.shape == raw["spk1-utt02"].shape
+    train = FeatureDataset(data, FeatureOptions(vad=True, min_frames=1), targets(data), train=True)
+    assert "spk1-utt02" not in train.utt_ids and "spk1-utt02" in train.skipped["shorter than 1 frames"]

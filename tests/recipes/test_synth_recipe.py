@@ -98,3 +98,19 @@ def test_bad_option_is_rejected(recipe_dir):
     )
     assert result.returncode != 0
     assert "invalid option --bogus" in result.stderr + result.stdout
+
+
+def test_ctc_systems_are_decoded_and_scored(recipe_dir):
+    results = (recipe_dir / "RESULTS.md").read_text()
+    assert "## CTC: digits_test" in results
+    for system in ("char_bilstm, greedy", "char_bilstm, beam10", "char_bilstm, beam10_lm"):
+        assert f"| ctc_{system} |" in results
+    for system in ("phone_bilstm, greedy", "phone_bilstm, beam10"):
+        assert f"| ctc_{system} |" in results
+    # Char hypotheses are words scored against the word transcripts; every test utterance decoded.
+    decode = recipe_dir / "exp" / "ctc_char_bilstm" / "decode_digits_test_beam10_lm"
+    assert list(read_table(decode / "hyp", require_value=False)) == list(
+        read_table(recipe_dir / "data" / "digits_test" / "utt2spk")
+    )
+    assert (decode / "wer").read_text().startswith("%WER ")
+    assert (decode / "cer").read_text().startswith("%CER ")

@@ -9,7 +9,10 @@
 # Stages: 0 corpus, 1 validation, 2 features, 3 CMVN + VAD, 4 language ID (hierarchical GRU),
 # 5 frame-level phone posteriors (BiLSTM; Kaldi-decoder log-likelihoods), 6 isolated words (GRU),
 # 7-8 speaker verification: x-vector systems (identification, end-to-end strategies A/B with
-# trial weighting, combined schedule) with cosine and PLDA back-ends.
+# trial weighting, combined schedule) with cosine and PLDA back-ends, 9-11 CTC on connected
+# digits: character and phone units, greedy / beam / beam + word LM decoding, WER and CER.
+# Cost knob: the CTC models train $ctc_epochs epochs in the demo; ./run.sh --stage 9 --ctc-epochs ""
+# trains them fully (their YAML's 15 epochs, the expensive variant).
 # Outputs: corpus/ (wav files), data/<set>/ (Kaldi data dirs with feats.scp, cmvn.scp, vad.scp),
 # fbank/ (feature arks), exp/<name>/ (models, logs, forward outputs, scores), RESULTS.md.
 . ./path.sh
@@ -27,6 +30,14 @@ compress=true     # Kaldi's default feature compression (method 2)
 # cosine and a PLDA back-end, so (ii) "identification-only x-vector + PLDA" comes with (i).
 train_opts=""     # extra steps/train.py options for every model, e.g. "--set train.epochs=1"
 sv_systems="xvector_i_softmax xvector_iii_e2e_b xvector_iv_e2e_a_blue xvector_v_combined"
+# CTC on digits_* (stages 9-11): one BiLSTM per unit kind (conf/ctc_<unit>_bilstm.yaml), decoded
+# greedy, by prefix beam search of width ctc_beam, and (char units) with a word trigram LM.
+# ctc_epochs keeps `make demo` within its time budget; --ctc-epochs "" trains the YAML's 15 epochs
+# (the expensive variant). --train-opts "--set train.epochs=N" overrides both.
+ctc_units="char phone"  # char | phone | "char phone"
+ctc_epochs=10
+ctc_beam=10
+ctc_lm_weight=0.5
 
 help_message="Usage: $0 [--stage N] [--stop-stage N] [--preset tiny|small|large] [--nj N] [--seed N]"
 . utils/parse_options.sh
@@ -136,6 +147,60 @@ if [ "$stage" -le 8 ] && [ "$stop_stage" -ge 8 ]; then
   python -m kaldinn.bin.sv_results_table --trials data/sv_test/trials --results-md RESULTS.md \
     --title "Speaker verification: sv_test trials" \
     --note "Enrolment: the sessions of each sv_enroll speaker (cosine: mean of length-normalised embeddings; PLDA: n-aware LLR). Back-ends trained on sv_train embeddings; no score normalisation." \
+    "${systems[@]}"
+fi
+
+if [ "$stage" -le 9 ] && [ "$stop_stage" -ge 9 ]; then
+  log "Stage 9: CTC units ($ctc_units) for digits_*: unit data dirs, token tables, word LM"
+  for unit in $ctc_units; do
+    # Training reads a copy of each set whose text is in units; the table comes from digits_train
+    # (dev/test tables go to exp/ctc_units, so they never replace it).
+    for x in digits_train digits_dev digits_test; do
+      lang=data/lang_$unit
+      [ "$x" = digits_train ] || lang=exp/ctc_units/${x}_$unit
+      utils/copy_data_dir.py "data/$x" "data/${x}_$unit"
+      steps/prepare_units.py --unit "$unit" --text-out "data/${x}_$unit/text" "data/$x" "$lang"
+      utils/validate_data_dir.py "data/${x}_$unit"
+    done
+  done
+  # Word trigram of the training transcripts for beam search over spelled (char) units.
+  mkdir -p data/lang_ctc
+  utils/build_lm.py --order 3 --has-keys true data/digits_train/text data/lang_ctc/lm.arpa
+fi
+
+if [ "$stage" -le 10 ] && [ "$stop_stage" -ge 10 ]; then
+  log "Stage 10: CTC BiLSTMs on digits_train: $ctc_units units"
+  epochs=(); [ -z "$ctc_epochs" ] || epochs=(--set "train.epochs=$ctc_epochs")
+  for unit in $ctc_units; do
+    exp=exp/ctc_${unit}_bilstm
+    $cuda_cmd "$exp/log/train.log" steps/train.py "${epochs[@]}" $train_opts \
+      --config "conf/ctc_${unit}_bilstm.yaml" "data/digits_train_$unit" "data/digits_dev_$unit" "$exp"
+  done
+fi
+
+if [ "$stage" -le 11 ] && [ "$stop_stage" -ge 11 ]; then
+  log "Stage 11: CTC decoding of digits_test: greedy, beam $ctc_beam, beam $ctc_beam + word LM"
+  systems=()
+  for unit in $ctc_units; do
+    exp=exp/ctc_${unit}_bilstm
+    # Char hypotheses are words (scored against digits_test); phone hypotheses are phone strings
+    # (scored against the phone transcripts: their WER is a phone error rate). The word LM needs
+    # word boundaries in the units, so phone systems decode without it.
+    test=data/digits_test; [ "$unit" = char ] || test=data/digits_test_$unit
+    opts=("greedy:--beam 1" "beam$ctc_beam:--beam $ctc_beam")
+    if [ "$unit" = char ]; then
+      opts+=("beam${ctc_beam}_lm:--beam $ctc_beam --lm data/lang_ctc/lm.arpa --lm-weight $ctc_lm_weight")
+    fi
+    for o in "${opts[@]}"; do
+      name=${o%%:*}
+      # shellcheck disable=SC2086  # the decoder options are words
+      steps/decode_ctc.py --nj "$(nj_for "$test")" --cmd "$decode_cmd" ${o#*:} \
+        "$test" "$exp" "$exp/decode_digits_test_$name"
+      systems+=("ctc_${unit}_bilstm, $name=$exp/decode_digits_test_$name")
+    done
+  done
+  python -m kaldinn.bin.append_wer_results --results-md RESULTS.md --title "CTC: digits_test" \
+    --note "Connected English digits, CTC BiLSTMs (conf/ctc_{char,phone}_bilstm.yaml). char: WER over words, CER over letters; phone: WER over phones (= PER), CER over the characters of the phone symbols. Beam: prefix beam search (width $ctc_beam); lm: word trigram of digits_train (utils/build_lm.py), weight $ctc_lm_weight." \
     "${systems[@]}"
 fi
 

@@ -1,0 +1,121 @@
+"""Tabulate the WER and CER of several decodes of one test set; append the table to RESULTS.md.
+
+Each system is ``<tag>=<decode-dir>``, where <decode-dir> holds the ``wer`` and ``cer`` files
+that steps/decode_ctc.py writes (compute-wer's ``%WER``/``%CER`` lines). The table gives, per
+system, the error rates and the insertion/deletion/substitution counts behind the WER; the
+section also names the decode directories so every number can be traced back.
+
+Example::
+
+    python -m kaldinn.bin.append_wer_results --results-md RESULTS.md --title "CTC: digits_test" \\
+        "char BiLSTM, greedy=exp/ctc_char_bilstm/decode_digits_test_greedy" \\
+        "char BiLSTM, beam 10 + LM=exp/ctc_char_bilstm/decode_digits_test_beam10_lm"
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kaldinn.cli import KaldiArgumentParser, run_main
+from kaldinn.errors import KaldinnError, UsageError
+from kaldinn.io.atomic import write_text_atomic
+
+PROG = "append_wer_results.py"
+# compute-wer's summary line: %WER 12.50 [ 5 / 40, 1 ins, 2 del, 2 sub ] (maybe [PARTIAL]).
+_RATE = re.compile(
+    r"^%(?P<name>[A-Z]+) (?P<rate>\S+) \[ (?P<err>\d+) / (?P<num>\d+), "
+    r"(?P<ins>\d+) ins, (?P<del>\d+) del, (?P<sub>\d+) sub \](?P<partial> \[PARTIAL\])?"
+)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One ``%WER``/``%CER`` line: the rate as printed and its counts."""
+
+    rate: str
+    errors: int
+    total: int
+    ins: int
+    dels: int
+    subs: int
+    partial: bool
+
+
+def read_rate(path: Path, name: str) -> Rate:
+    """The ``%<name>`` line of a compute-wer output file."""
+    if not path.is_file():
+        raise KaldinnError(
+            f"{path} does not exist; decode with steps/decode_ctc.py on a set with a text file"
+        )
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _RATE.match(line.strip())
+        if match and match["name"] == name:
+            return Rate(
+                match["rate"],
+                int(match["err"]),
+                int(match["num"]),
+                int(match["ins"]),
+                int(match["del"]),
+                int(match["sub"]),
+                bool(match["partial"]),
+            )
+    raise KaldinnError(
+        f"{path}: no '%{name} <rate> [ <errors> / <total>, ...' line; is it a compute-wer output?"
+    )
+
+
+def parse_system(text: str) -> tuple[str, Path]:
+    """``<tag>=<decode-dir>`` split at the last ``=`` (tags may contain ``=``)."""
+    tag, sep, path = text.rpartition("=")
+    if not sep or not tag.strip() or not path:
+        raise UsageError(f"system {text!r} is not of the form <tag>=<decode-dir>")
+    return tag.strip(), Path(path)
+
+
+def format_table(rows: list[tuple[str, Path, Rate, Rate]]) -> str:
+    """A markdown table: tag, %WER, %CER, WER errors, decode dir."""
+    lines = ["| system | %WER | %CER | WER errors (ins/del/sub) | decode dir |", "|---|---:|---:|---|---|"]
+    for tag, path, wer, cer in rows:
+        partial = " (partial)" if wer.partial or cer.partial else ""
+        counts = f"{wer.errors} / {wer.total} ({wer.ins}/{wer.dels}/{wer.subs}){partial}"
+        lines.append(f"| {tag} | {wer.rate} | {cer.rate} | {counts} | `{path}` |")
+    return "\n".join(lines) + "\n"
+
+
+def build_parser() -> KaldiArgumentParser:
+    parser = KaldiArgumentParser(
+        prog=PROG,
+        description="WER/CER table of several decode dirs (wer, cer files), appended to RESULTS.md.",
+        usage=f"{PROG} [--results-md FILE] [--title T] [--note N] <tag>=<decode-dir> ...",
+    )
+    parser.add_argument("--results-md", help="append the section to this file (else print only)")
+    parser.add_argument("--title", default="Word and character error rates", help="section title")
+    parser.add_argument("--note", default="", help="a paragraph under the title (protocol details)")
+    parser.add_argument("systems", nargs="+", help="<tag>=<decode-dir>")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the tool; see the module docstring."""
+    args = build_parser().parse_args(argv)
+    rows = []
+    for tag, path in map(parse_system, args.systems):
+        rows.append((tag, path, read_rate(path / "wer", "WER"), read_rate(path / "cer", "CER")))
+    table = format_table(rows)
+    print(table, end="")
+    if args.results_md:
+        path = Path(args.results_md)
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        note = f"{args.note}\n\n" if args.note else ""
+        section = f"\n## {args.title} ({time.strftime('%Y-%m-%d')})\n\n{note}{table}"
+        write_text_atomic(path, old + ("" if not old or old.endswith("\n") else "\n") + section)
+        print(f"{PROG}: appended {len(rows)} systems to {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

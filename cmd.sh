@@ -24,7 +24,8 @@ fi
 if [ "$_kaldinn_gpu_visible" = yes ]; then
   export cuda_cmd="utils/run.py --mem 8G --gpu 1"
 else
-  export cuda_cmd="utils/run.py --mem 8G"
+  # No GPU: a training job uses every core (other jobs default to one thread each).
+  export cuda_cmd="utils/run.py --mem 8G --num-threads $(nproc 2>/dev/null || echo 1)"
 fi
 unset _kaldinn_gpu_visible
 

@@ -1,11 +1,13 @@
 """The local back end of ``utils/run.py``: run jobs as bash processes on this machine.
 
-Concurrency is ``--max-jobs-run``, else the number of CPUs. With ``--gpu N`` (N >= 1) it is
-the number of GPU slots (``--max-jobs-run`` may lower it, never raise it) and each worker
-owns one slot, so concurrently running jobs never share a device (``CUDA_VISIBLE_DEVICES``
-is set per job). ``--gpu 0`` sets ``CUDA_VISIBLE_DEVICES=""`` (CPU only). ``--num-threads N`` exports
-``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` (a kaldinn addition: run.pl only records it).
-``--mem`` and ``--time`` are accepted for cmd.sh compatibility with the cluster runners
+Concurrency is ``--max-jobs-run``, else the number of CPUs divided by ``--num-threads``. With
+``--gpu N`` (N >= 1) it is the number of GPU slots (``--max-jobs-run`` may lower it, never
+raise it) and each worker owns one slot, so concurrently running jobs never share a device
+(``CUDA_VISIBLE_DEVICES`` is set per job). ``--gpu 0`` sets ``CUDA_VISIBLE_DEVICES=""`` (CPU
+only). Every job gets ``OMP_NUM_THREADS`` and ``MKL_NUM_THREADS`` = ``--num-threads`` (default
+1, as Kaldi's jobs are single-threaded; a kaldinn addition: run.pl only records it): concurrent
+PyTorch jobs that each start one thread per core oversubscribe the CPUs and run up to 100x
+slower. ``--mem`` and ``--time`` are accepted for cmd.sh compatibility with the cluster runners
 and not enforced. Each job runs in its own process group; on SIGINT/SIGTERM the runner
 terminates every running group, writes their ``# Ended`` lines and reports the signal.
 
@@ -47,7 +49,8 @@ class LocalRunner:
         slots = self._gpu_slots(args)
         limit = args.int_option("max_jobs_run")
         if slots is None:
-            workers = limit or os.cpu_count() or 1
+            threads = args.int_option("num_threads", default=1) or 1
+            workers = limit or max(1, (os.cpu_count() or 1) // threads)
         else:  # one job per GPU slot, never more
             workers = min(limit or len(slots), len(slots))
         workers = min(workers, len(jobs))
@@ -84,9 +87,8 @@ class LocalRunner:
             env["CUDA_VISIBLE_DEVICES"] = slot
         elif args.int_option("gpu", minimum=0) == 0:
             env["CUDA_VISIBLE_DEVICES"] = ""  # --gpu 0: hide every GPU
-        threads = args.int_option("num_threads")
-        if threads is not None:
-            env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
+        threads = args.int_option("num_threads", default=1) or 1
+        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
         return env
 
     def _work(

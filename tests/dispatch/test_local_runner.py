@@ -173,6 +173,13 @@ def test_num_threads_sets_thread_env_and_accounting():
     assert "# Accounting: time=0 threads=3" in open("log/n.log").read()
 
 
+def test_jobs_are_single_threaded_by_default(monkeypatch):
+    # Concurrent PyTorch jobs that each take every core oversubscribe the CPUs (~100x slower).
+    monkeypatch.setenv("OMP_NUM_THREADS", "8")
+    assert run_local_main(["log/d.log", "sh", "-c", "echo $OMP_NUM_THREADS $MKL_NUM_THREADS"]) == 0
+    assert body("log/d.log") == ["1 1"]
+
+
 def test_unknown_option_without_config_and_config_validation(in_tmp):
     with pytest.raises(UsageError, match="unknown option --queue"):
         run_local_main(["--queue", "all.q", "log/u.log", "true"])

@@ -133,3 +133,39 @@ def test_ctrl_c_cancels_submitted_jobs(in_tmp):
     assert not remaining, f"jobs {remaining} still queued after Ctrl-C"
     for log in logs:
         assert log.read_text().splitlines()[-1].startswith("# Ended (code 143)")
+
+
+DDP_CONFIG = """\
+model: rnn_classifier
+model_args: {cell: gru, hidden_size: 6, num_layers: 1, dropout: 0.0}
+optim: sgd
+optim_args: {lr: 0.5}
+train: {epochs: 2, seed: 3, average_last: 2, grad_clip: 5.0}
+data: {labels: utt2lang, cmvn: speaker, batch_size: 3}
+"""
+
+
+def test_two_srun_ranks_train_like_one_process(in_tmp):
+    # Multi-node form of steps/train.py: one task per rank under srun, rank and world size
+    # from SLURM_*, master port from the job id; gloo on CPU.
+    import torch
+
+    from kaldinn.steps import train
+    from kaldinn.train.checkpoint import load_checkpoint
+    from tests.data.feats_dir_factory import make_feats_dir
+
+    train_dir = make_feats_dir(in_tmp, "train", speakers=2, utts_per_speaker=5, max_len=30, seed=1)
+    valid_dir = make_feats_dir(in_tmp, "dev", speakers=2, utts_per_speaker=2, max_len=30, seed=2)
+    (in_tmp / "conf.yaml").write_text(DDP_CONFIG)
+    args = ["--config", "conf.yaml", str(train_dir), str(valid_dir)]
+    assert train.main([*args, "one"]) == 0
+    env = dict(os.environ, GLOO_SOCKET_IFNAME="lo", OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
+    srun = ["srun", "-n2", "--kill-on-bad-exit=1", "--mem-per-cpu=500M", sys.executable, "-m"]
+    out = subprocess.run(
+        [*srun, "kaldinn.steps.train", *args, "two"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "2 ranks (gloo)" in out.stderr
+    one, two = (load_checkpoint(in_tmp / d / "final.pt")["model_state"] for d in ("one", "two"))
+    for key, value in one.items():
+        torch.testing.assert_close(two[key], value, atol=1e-5, rtol=1e-5, msg=key)

@@ -22,17 +22,16 @@ import contextlib
 import os
 import re
 import shlex
-import signal
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from kaldinn.dispatch.args import RUNNER_OPTIONS, DispatchArgs
 from kaldinn.dispatch.jobs import Job, RunResult
+from kaldinn.dispatch.local import signals_to
 from kaldinn.dispatch.queue_config import QueueConfig, parse_queue_config
 from kaldinn.errors import ConfigError, DispatchError
 from kaldinn.io.atomic import write_text_atomic
@@ -174,7 +173,7 @@ class ClusterRunner:
     def run(self, jobs: list[Job], args: DispatchArgs) -> RunResult:
         sub, status_dir = self._prepare(jobs, args)
         result = RunResult()
-        with _signals_to(self._interrupt):  # also during submission: a job then gets cancelled
+        with signals_to(self._interrupt):  # also during submission: a job then gets cancelled
             job_id = self._submit(sub)
             result.codes = self._wait(job_id, jobs, status_dir, result)
         if self._signal is not None:
@@ -274,17 +273,3 @@ class ClusterRunner:
 
     def _interrupt(self, signum: int, _frame: object) -> None:
         self._signal = signum
-
-
-@contextlib.contextmanager
-def _signals_to(handler: Callable[[int, object], None]) -> Iterator[None]:
-    """Route SIGINT and SIGTERM to ``handler`` inside the block (only the main thread can)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    saved = {signum: signal.signal(signum, handler) for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for signum, previous in saved.items():
-            signal.signal(signum, previous)

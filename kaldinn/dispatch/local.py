@@ -66,7 +66,7 @@ class LocalRunner:
             )
             for i in range(max(1, workers))
         ]
-        with _signals_to(self._interrupt):
+        with signals_to(self._interrupt):
             for thread in threads:
                 thread.start()
             self._join(threads)
@@ -155,7 +155,7 @@ class LocalRunner:
 
 
 @contextlib.contextmanager
-def _signals_to(handler: Callable[[int, object], None]) -> Iterator[None]:
+def signals_to(handler: Callable[[int, object], None]) -> Iterator[None]:
     """Route SIGINT and SIGTERM to ``handler`` inside the block (only the main thread can)."""
     if threading.current_thread() is not threading.main_thread():
         yield

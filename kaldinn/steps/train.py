@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     main_rank = ddp.is_main()
     try:
         final = train_rank(cfg, (train_dir, valid_dir, exp_dir), argv, rank_info)
+        ddp.barrier()  # no rank tears the group down while another still talks to it
     finally:
         ddp.shutdown()
     if main_rank:

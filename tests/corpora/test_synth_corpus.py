@@ -137,6 +137,16 @@ def test_trials_keys_exist(made):
         assert label == ("target" if test_utts[utt] == spk else "nontarget")
 
 
+def test_utterance_trials_list_every_pair_of_test_utterances(made):
+    root, _ = made
+    test_utts = read_table(root / "data" / "sv_test" / "utt2spk")
+    lines = (root / "data" / "sv_test" / "trials_utt").read_text().splitlines()
+    assert lines == sorted(lines) and len(lines) == len(test_utts) * (len(test_utts) - 1) // 2
+    for line in lines:
+        a, b, label = line.split()
+        assert label == ("target" if test_utts[a] == test_utts[b] else "nontarget")
+
+
 def test_make_synth_rerun_is_a_noop_and_reports_summary(made, capsys):
     root, argv = made
     done = json.loads((root / "corpus" / ".done").read_text())

@@ -1,11 +1,13 @@
 """The corpus plan: deterministic, disjoint speakers, speaker-prefixed ids, valid trials."""
 
 import dataclasses
+from collections import Counter
 
 import pytest
 
-from kaldinn.corpora.synth.plan import load_plan, make_plan, save_plan, trials
+from kaldinn.corpora.synth.plan import load_plan, make_plan, save_plan, trials, utterance_trials
 from kaldinn.corpora.synth.presets import PRESETS
+from kaldinn.corpora.synth.voices import warp_rate
 from kaldinn.errors import ConfigError
 
 
@@ -49,6 +51,35 @@ def test_trials_refer_to_enrolled_speakers_and_test_utterances():
     for spk, utt, label in rows:
         assert spk in enrolled and utt in tests
         assert (label == "target") == (tests[utt] == spk)
+
+
+def test_utterance_trials_pair_every_two_test_utterances_once():
+    plan = make_plan("tiny", 5)
+    tests = {u.utt_id: u.spk_id for u in plan.utterances if u.dataset == "sv_test"}
+    rows = utterance_trials(plan)
+    assert len(rows) == len(tests) * (len(tests) - 1) // 2
+    assert len({frozenset(r[:2]) for r in rows}) == len(rows) and all(a != b for a, b, _ in rows)
+    for a, b, label in rows:
+        assert (label == "target") == (tests[a] == tests[b])
+
+
+def test_small_sv_test_set_ranks_systems():
+    """>= 40 unseen speakers, >= 2,000 target and >= 50,000 non-target utterance pairs."""
+    plan = make_plan("small", 777)
+    rows = utterance_trials(plan)
+    labels = Counter(label for _, _, label in rows)
+    test_speakers = {u.spk_id for u in plan.utterances if u.dataset == "sv_test"}
+    train_speakers = {u.spk_id for u in plan.utterances if u.dataset == "sv_train"}
+    assert len(test_speakers) >= 40 and not test_speakers & train_speakers
+    assert labels["target"] >= 2000 and labels["nontarget"] >= 50000
+
+
+def test_speakers_have_distinct_vocal_tract_warps():
+    plan = make_plan("small", 777)
+    warps = [s.warp for s in plan.speakers.values()]
+    assert 0.85 <= min(warps) < 0.9 and 1.1 < max(warps) <= 1.15
+    assert len(set(warps)) > 50  # a continuum, not a handful of presets
+    assert all(warp_rate(w) % 50 == 0 for w in warps)  # short resampling filters
 
 
 def test_knobs_reach_the_plan():

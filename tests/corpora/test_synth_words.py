@@ -57,12 +57,12 @@ def test_words_sets_hold_one_vocabulary_word_per_utterance(preset):
         assert u.language == "en" and u.utt_id.startswith(f"{u.spk_id}-words-")
 
 
-def test_small_words_sets_are_balanced_and_a_few_hundred_utterances():
+def test_small_words_sets_are_balanced_and_hundreds_of_utterances():
     utts = [u for u in make_plan("small", 777).utterances if u.dataset in WORDS_SETS]
     for name in WORDS_SETS:
         counts = Counter(u.text for u in utts if u.dataset == name)
         assert len(counts) == 20 and len(set(counts.values())) == 1, name
-        assert 150 <= sum(counts.values()) <= 600, name
+        assert 150 <= sum(counts.values()) <= 2000, name
 
 
 def test_words_plan_is_deterministic_and_seeded():

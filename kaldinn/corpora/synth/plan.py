@@ -30,7 +30,7 @@ from kaldinn.corpora.synth.voices import Speaker, draw_speaker, utterance_settin
 from kaldinn.errors import ConfigError
 from kaldinn.io.atomic import write_text_atomic
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2  # 2: speakers have a vocal-tract warp
 NOISE_TYPES = ("white", "pink", "babble")
 WORDS_STREAM = 1  # spawn key of the isolated-word task's generator (see task_rng)
 
@@ -188,6 +188,20 @@ def trials(plan: CorpusPlan) -> list[tuple[str, str, str]]:
     enrolled = sorted({u.spk_id for u in plan.utterances if u.dataset == "sv_enroll"})
     tests = [u for u in plan.utterances if u.dataset == "sv_test"]
     return [(spk, u.utt_id, "target" if u.spk_id == spk else "nontarget") for spk in enrolled for u in tests]
+
+
+def utterance_trials(plan: CorpusPlan) -> list[tuple[str, str, str]]:
+    """Every pair of sv_test utterances, once (VoxCeleb1-O style): ``(utt1, utt2, target|nontarget)``.
+
+    With S speakers of n utterances each there are S * n(n-1)/2 target pairs and the rest of
+    the Sn(Sn-1)/2 pairs are non-target: 40 x 11 gives 2,200 and 94,380.
+    """
+    tests = sorted((u for u in plan.utterances if u.dataset == "sv_test"), key=lambda u: u.utt_id)
+    return [
+        (a.utt_id, b.utt_id, "target" if a.spk_id == b.spk_id else "nontarget")
+        for i, a in enumerate(tests)
+        for b in tests[i + 1 :]
+    ]
 
 
 def plan_to_json(plan: CorpusPlan) -> str:

@@ -1,7 +1,8 @@
 """Render planned utterances to 16 kHz 16-bit audio with frame-level phone labels.
 
-Chain: espeak (22050 Hz) -> resample to 16 kHz -> speaker channel -> optional reverb ->
-noise (white, pink or babble) at the planned SNR -> level -> int16. The noise generator is
+Chain: espeak (22050 Hz, read at the speaker's warped rate) -> resample to 16 kHz ->
+speaker channel -> optional reverb -> noise (white, pink or babble) at the planned SNR ->
+level -> int16. The noise generator is
 seeded by ``(plan seed, utterance index)``, so any job renders an utterance identically.
 
 Example::
@@ -23,6 +24,7 @@ from kaldinn.corpora.synth import acoustics
 from kaldinn.corpora.synth.alignment import SAMPLE_RATE, frame_labels
 from kaldinn.corpora.synth.espeak import SynthError, Synthesizer
 from kaldinn.corpora.synth.plan import CorpusPlan, Utterance
+from kaldinn.corpora.synth.voices import warp_rate
 from kaldinn.io.atomic import atomic_write
 
 
@@ -56,13 +58,14 @@ def render_utterance(
         raise SynthError(f"espeak produced no audio for {utt.utt_id} ({utt.prompt!r}, {utt.settings.voice})")
     rng = np.random.default_rng([plan.seed, utt.index])
     speaker = plan.speakers[utt.spk_id]
-    x = acoustics.resample(audio.astype(np.float64), synth.sample_rate, SAMPLE_RATE)
+    rate = warp_rate(speaker.warp, synth.sample_rate)  # the voice's frequencies times warp
+    x = acoustics.resample(audio.astype(np.float64), rate, SAMPLE_RATE)
     x = acoustics.apply_channel(x, speaker.channel_taps, 0.0)
     if utt.rt60 > 0.0:
         x = acoustics.convolve_same(x, acoustics.reverb_ir(utt.rt60, rng, SAMPLE_RATE))
     x = acoustics.add_noise(x, make_noise(utt.noise, len(x), rng, babble), utt.snr_db)
     pcm = acoustics.to_int16(x, utt.level_db)
-    return pcm, frame_labels(events, synth.sample_rate, len(pcm))
+    return pcm, frame_labels(events, rate, len(pcm))
 
 
 def write_wav(path: str | os.PathLike, pcm: np.ndarray, rate: int = SAMPLE_RATE) -> None:

@@ -1,8 +1,12 @@
 """Synthetic speakers: a fixed set of espeak voice parameters plus a fixed microphone channel.
 
-A speaker keeps its variant, base pitch, pitch range, rate and word gap for life, and
-records through its own channel (a short FIR filter and a gain), so speakers differ as
-microphones do. Each utterance jitters rate and pitch a little around the speaker's values.
+A speaker keeps its variant, base pitch, pitch range, rate, word gap and vocal-tract warp
+for life, and records through its own channel (a short FIR filter and a gain), so speakers
+differ as microphones do. The warp scales every frequency of the voice (formants and pitch
+together, as a longer or shorter vocal tract does): rendering reads espeak's 22050 Hz output
+as if it were sampled at ``warp_rate(speaker.warp)``. Without it, two speakers of one espeak
+variant differ only in pitch, rate and channel, and a voice variant is shared by a whole
+split. Each utterance jitters rate and pitch a little around the speaker's values.
 
 Example::
 
@@ -27,6 +31,9 @@ MALE_VARIANTS = (
     "john", "paul", "robert", "Michael", "Mike", "norbert", "quincy", "rob", "iven", "max",
 )  # fmt: skip
 CHANNEL_TAPS = 6
+WARP_RANGE = (0.86, 1.14)  # vocal-tract length factor (adult speakers span about +-15%)
+WARP_STEP_HZ = 50  # warped rates are multiples of 50 Hz: short resampling filters (gcd with 16 kHz)
+ESPEAK_RATE = 22050
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class Speaker:
     word_gap: int
     channel_taps: tuple[float, ...]
     gain_db: float
+    warp: float = 1.0  # vocal-tract length factor: every frequency of the voice times warp
 
     @classmethod
     def from_dict(cls, d: dict) -> Speaker:
@@ -65,7 +73,13 @@ def draw_speaker(rng: np.random.Generator, spk_id: str, gender: str | None = Non
         word_gap=int(rng.integers(0, 4)),
         channel_taps=tuple(round(float(t), 6) for t in taps),
         gain_db=round(float(rng.uniform(-6.0, 6.0)), 3),
+        warp=round(warp_rate(float(rng.uniform(*WARP_RANGE))) / ESPEAK_RATE, 6),
     )
+
+
+def warp_rate(warp: float, rate: int = ESPEAK_RATE) -> int:
+    """The sample rate espeak's output is read at so its frequencies scale by ``warp``."""
+    return int(round(rate * warp / WARP_STEP_HZ)) * WARP_STEP_HZ
 
 
 def utterance_settings(

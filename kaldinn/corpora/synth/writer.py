@@ -3,7 +3,8 @@
 Each data dir gets wav.scp, utt2spk, spk2utt, text, utt2dur, utt2lang and spk2gender, all
 C-sorted; digits_* dirs also get ali.ark/ali.scp (int32 phone ids per 10 ms frame, ids from
 ``<data-dir>/lang/phones.txt``); words_* dirs get ``utt2label`` (the spoken word, the class);
-sv_test gets ``trials``.
+sv_test gets ``trials`` (enrolled speaker vs test utterance) and ``trials_utt`` (every pair of
+test utterances, VoxCeleb1-O style).
 
 Example::
 
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from kaldinn.corpora.synth.alignment import SAMPLE_RATE, expand_runs, phone_table
-from kaldinn.corpora.synth.plan import CorpusPlan, trials
+from kaldinn.corpora.synth.plan import CorpusPlan, trials, utterance_trials
 from kaldinn.errors import DataDirError, TableError
 from kaldinn.io.atomic import atomic_write
 from kaldinn.io.text_table import c_sort_key, write_table
@@ -77,6 +78,7 @@ def write_data_dirs(
     write_table(data / "lang" / "phones.txt", {p: i for p, i in phones.items()}, sort=False)
     if "sv_test" in by_dataset:
         _write_trials(data / "sv_test" / "trials", trials(plan))
+        _write_trials(data / "sv_test" / "trials_utt", utterance_trials(plan))
     return stats
 
 

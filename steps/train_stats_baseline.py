@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""steps/train_stats_baseline.py: see kaldinn/steps/train_stats_baseline.py for usage and an example."""
+
+import sys
+
+from kaldinn.cli import run_main
+from kaldinn.steps.train_stats_baseline import main
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))

@@ -1,7 +1,8 @@
 """Evaluation metrics (numpy only; importing this package does not import torch).
 
 Sub-modules: ``sv`` (EER, minDCF, actDCF, Cllr, minCllr), ``pav`` (ROC convex hull and
-optimal monotone calibration), ``det_plot`` (DET curve figure).
+optimal monotone calibration), ``det_plot`` (DET curve figure), ``bootstrap`` (95% intervals
+by speaker or utterance resampling, paired comparisons, Kaldi's compute-wer-bootci).
 
 Example::
 

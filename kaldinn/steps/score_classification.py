@@ -11,6 +11,12 @@ Frame level: <ref> is an rspecifier of int32 label vectors (``scp:data/x/ali.scp
 <forward-dir> holds ``logpost.scp`` or ``loglik.scp``; the decision is each row's argmax;
 ``results.txt`` then reports frame accuracy. ``--results-md FILE --tag NAME`` appends a
 section (date, exact command, the experiment's config path, the results) to RESULTS.md.
+Accuracy and frame accuracy get a 95% bootstrap interval (``accuracy_ci95`` /
+``frame_accuracy_ci95`` lines): ``--replications`` (default 1000, 0 for none) replicates
+resample the speakers with replacement, each carrying its correct and total counts
+(utterances or frames), percentile interval, ``--seed`` fixed. Speakers come from
+``--utt2spk`` (default: the ``utt2spk`` beside <ref>, e.g. ``data/x/utt2spk`` for
+``data/x/utt2lang`` or ``scp:data/x/ali.scp``).
 
 Example::
 
@@ -30,7 +36,9 @@ import numpy as np
 from kaldinn.cli import KaldiArgumentParser, str2bool
 from kaldinn.errors import KaldinnError
 from kaldinn.io.atomic import atomic_write, write_text_atomic
+from kaldinn.io.specifier import is_rspecifier, parse_rspecifier
 from kaldinn.io.text_table import c_sorted, read_table
+from kaldinn.metrics import bootstrap
 from kaldinn.metrics import classification as cm
 
 PROG = "score_classification.py"
@@ -47,6 +55,10 @@ def build_parser() -> KaldiArgumentParser:
     parser.add_argument("--results-md", help="append a section to this RESULTS.md")
     parser.add_argument("--tag", default="", help="section title in RESULTS.md (default: <forward-dir>)")
     parser.add_argument("--exp-dir", help="experiment dir whose config.yaml is recorded (default: parent)")
+    parser.add_argument("--utt2spk", help="speakers the bootstrap resamples (default: utt2spk beside <ref>)")
+    parser.add_argument("--replications", type=int, default=bootstrap.SV_REPLICATIONS,
+                        help="bootstrap replicates of the accuracy interval (0: no interval)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap")
     parser.add_argument("ref")
     parser.add_argument("forward_dir")
     parser.add_argument("out_dir")
@@ -82,6 +94,8 @@ def score_utterances(args, forward_dir: Path, out_dir: Path) -> list[str]:
     cm.write_confusion_png(confusion, classes, out_dir / "confusion.png")
     acc = np.trace(confusion) / confusion.sum()
     lines = [f"utterances {len(utts)}", f"accuracy {100 * acc:.2f}%", f"error_rate {100 * (1 - acc):.2f}%"]
+    correct = [refs[u] == preds[u] for u in utts]
+    lines[2:2] = interval_lines(args, "accuracy", utts, correct, np.ones(len(utts)), "utterances")
     lines += ["", "class precision recall f1 support"]
     for label, st in zip(classes, cm.per_class_stats(confusion), strict=True):
         lines.append(
@@ -123,18 +137,21 @@ def score_frames(args, forward_dir: Path, out_dir: Path) -> list[str]:
     if scp is None:
         raise KaldinnError(f"{forward_dir} has no logpost.scp or loglik.scp; run steps/forward.py first")
     outputs = RandomAccessReader(f"scp:{scp}")
-    pairs, missing = [], []
+    utts, pairs, missing = [], [], []
     with SequentialReader(args.ref) as reader:
         for utt, ali in reader:
             if utt not in outputs:
                 missing.append(utt)
                 continue
+            utts.append(utt)
             pairs.append((np.asarray(ali), np.argmax(outputs[utt], axis=1)))
     if missing:
         raise KaldinnError(
             f"{len(missing)} utterances of {args.ref} have no output in {scp} (e.g. {missing[0]})"
         )
     acc, frames = cm.frame_accuracy(pairs)
+    correct = [int(np.sum(r == h)) for r, h in pairs]
+    ci = interval_lines(args, "frame_accuracy", utts, correct, [len(r) for r, _ in pairs], "frames")
     num = max(int(max(r.max(initial=0), h.max(initial=0))) for r, h in pairs) + 1
     confusion = cm.confusion_matrix(
         np.concatenate([r for r, _ in pairs]), np.concatenate([h for _, h in pairs]), num
@@ -142,7 +159,35 @@ def score_frames(args, forward_dir: Path, out_dir: Path) -> list[str]:
     labels = [str(i) for i in range(num)]
     write_text_atomic(out_dir / "confusion.txt", cm.format_confusion(confusion, labels))
     cm.write_confusion_png(confusion, labels, out_dir / "confusion.png")
-    return [f"utterances {len(pairs)}", f"frames {frames}", f"frame_accuracy {100 * acc:.2f}%"]
+    return [f"utterances {len(pairs)}", f"frames {frames}", f"frame_accuracy {100 * acc:.2f}%", *ci]
+
+
+def find_utt2spk(args) -> Path:
+    """--utt2spk, else the utt2spk beside the reference table or alignment scp."""
+    if args.utt2spk:
+        return Path(args.utt2spk)
+    path = parse_rspecifier(args.ref).path if is_rspecifier(args.ref) else args.ref
+    candidate = Path(path.strip()).parent / "utt2spk"
+    if path.strip() == "-" or path.strip().endswith("|") or not candidate.is_file():
+        raise KaldinnError(
+            f"no utt2spk beside {args.ref} (looked for {candidate}); the accuracy interval resamples "
+            "speakers: pass --utt2spk data/<set>/utt2spk, or --replications 0 for no interval"
+        )
+    return candidate
+
+
+def interval_lines(args, name: str, utts: list[str], correct, total, unit: str) -> list[str]:
+    """``<name>_ci95 [lo%, hi%] (...)``: speaker-bootstrap percentile interval, or nothing."""
+    if args.replications <= 0:
+        return []
+    utt2spk_path = find_utt2spk(args)
+    per_spk = bootstrap.group_counts(utts, correct, total, read_table(utt2spk_path))
+    ci = bootstrap.accuracy_bootstrap(*per_spk, replications=args.replications, seed=args.seed)
+    return [
+        f"{name}_ci95 [{100 * ci.low:.2f}%, {100 * ci.high:.2f}%] (95% percentile interval, "
+        f"{ci.replications} bootstrap replicates resampling the {len(per_spk[0])} speakers of "
+        f"{utt2spk_path} with their {unit}, seed {args.seed})"
+    ]
 
 
 def provenance(exp_dir: Path) -> list[str]:
@@ -183,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         exp_dir = Path(args.exp_dir) if args.exp_dir else forward_dir.parent
         command = shlex.join([f"steps/{PROG}", *argv])
         append_results_md(Path(args.results_md), args.tag or str(forward_dir), command, exp_dir, lines)
-    print(
-        f"{PROG}: {lines[2] if frame_level else lines[1]}; details in {out_dir}/results.txt", file=sys.stderr
-    )
+    key = "frame_accuracy" if frame_level else "accuracy"
+    values = dict(line.split(" ", 1) for line in lines if line.startswith(key))
+    ci = f" (95% CI {values[key + '_ci95'].split(' (')[0]})" if key + "_ci95" in values else ""
+    print(f"{PROG}: {key} {values[key]}{ci}; details in {out_dir}/results.txt", file=sys.stderr)
     return 0

@@ -3,7 +3,11 @@
 Each system is ``<tag>=<decode-dir>``, where <decode-dir> holds the ``wer`` and ``cer`` files
 that steps/decode_ctc.py writes (compute-wer's ``%WER``/``%CER`` lines). The table gives, per
 system, the error rates and the insertion/deletion/substitution counts behind the WER; the
-section also names the decode directories so every number can be traced back.
+section also names the decode directories so every number can be traced back. Below the table
+each system gets its 95% interval as Kaldi's compute-wer-bootci prints it (``%WER m 95% Conf
+Interval [ lo, hi ]``: utterances resampled, mean and +-1.96 standard deviations of the
+replicate WERs), read from ``<decode-dir>/wer_bootci`` (written by steps/decode_ctc.py); a
+decode dir without that file is named as such, and none having it leaves the section as before.
 
 Example::
 
@@ -30,6 +34,8 @@ _RATE = re.compile(
     r"^%(?P<name>[A-Z]+) (?P<rate>\S+) \[ (?P<err>\d+) / (?P<num>\d+), "
     r"(?P<ins>\d+) ins, (?P<del>\d+) del, (?P<sub>\d+) sub \](?P<partial> \[PARTIAL\])?"
 )
+# compute-wer-bootci's first line: Set1: %WER 12.34 95% Conf Interval [ 11.19, 13.48 ].
+_BOOTCI = re.compile(r"^Set1: (%WER \S+ 95% Conf Interval \[ \S+, \S+ \])$")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,20 @@ def read_rate(path: Path, name: str) -> Rate:
     )
 
 
+def read_bootci(path: Path) -> str | None:
+    """The ``%WER m 95% Conf Interval [ lo, hi ]`` of a compute-wer-bootci output; None if absent."""
+    if not path.is_file():
+        return None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _BOOTCI.match(line.strip())
+        if match:
+            return match[1]
+    raise KaldinnError(
+        f"{path}: no 'Set1: %WER <mean> 95% Conf Interval [ <low>, <high> ]' line; "
+        "is it a compute-wer-bootci output? (rerun steps/decode_ctc.py to rewrite it)"
+    )
+
+
 def parse_system(text: str) -> tuple[str, Path]:
     """``<tag>=<decode-dir>`` split at the last ``=`` (tags may contain ``=``)."""
     tag, sep, path = text.rpartition("=")
@@ -83,6 +103,21 @@ def format_table(rows: list[tuple[str, Path, Rate, Rate]]) -> str:
         partial = " (partial)" if wer.partial or cer.partial else ""
         counts = f"{wer.errors} / {wer.total} ({wer.ins}/{wer.dels}/{wer.subs}){partial}"
         lines.append(f"| {tag} | {wer.rate} | {cer.rate} | {counts} | `{path}` |")
+    return "\n".join(lines) + "\n"
+
+
+def format_intervals(rows: list[tuple[str, Path, str | None]]) -> str:
+    """A list of each system's compute-wer-bootci interval ('' when no decode dir has one)."""
+    if all(ci is None for _, _, ci in rows):
+        return ""
+    lines = [
+        "",
+        "95% intervals as Kaldi's compute-wer-bootci prints them (utterances resampled; mean and "
+        "+-1.96 standard deviations of the replicate WERs):",
+        "",
+    ]
+    for tag, path, ci in rows:
+        lines.append(f"- {tag}: `{ci}`" if ci else f"- {tag}: no interval (no `{path / 'wer_bootci'}`)")
     return "\n".join(lines) + "\n"
 
 
@@ -102,10 +137,11 @@ def build_parser() -> KaldiArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
     args = build_parser().parse_args(argv)
-    rows = []
+    rows, intervals = [], []
     for tag, path in map(parse_system, args.systems):
         rows.append((tag, path, read_rate(path / "wer", "WER"), read_rate(path / "cer", "CER")))
-    table = format_table(rows)
+        intervals.append((tag, path, read_bootci(path / "wer_bootci")))
+    table = format_table(rows) + format_intervals(intervals)
     print(table, end="")
     if args.results_md:
         path = Path(args.results_md)

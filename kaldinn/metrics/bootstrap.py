@@ -122,9 +122,13 @@ def utterance_edits(refs: Mapping, hyps: Mapping, mode: str = "strict") -> tuple
     """Per-utterance (edit errors, reference words) in the references' order, compute-wer ``mode``."""
     from kaldinn.metrics.wer import compute_wer
 
-    utts = compute_wer(refs, hyps, mode).utts
-    errors = np.array([u.errors for u in utts], dtype=np.int64)
-    words = np.array([u.corr + u.subs + u.dels for u in utts], dtype=np.int64)
+    return edit_counts(compute_wer(refs, hyps, mode))
+
+
+def edit_counts(result) -> tuple[np.ndarray, np.ndarray]:
+    """Per-utterance (edit errors, reference words) of a :class:`kaldinn.metrics.wer.ErrorRate`."""
+    errors = np.array([u.errors for u in result.utts], dtype=np.int64)
+    words = np.array([u.corr + u.subs + u.dels for u in result.utts], dtype=np.int64)
     return errors, words
 
 

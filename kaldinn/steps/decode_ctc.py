@@ -6,7 +6,9 @@ optional ARPA word LM (``--lm``, ``--lm-weight``, ``--word-bonus``). Outputs in 
 merged atomically after every job succeeded: ``hyp`` (Kaldi text form, C-sorted, every
 utterance of feats.scp), ``ctm`` (word times from the CTC alignment), with
 ``--write-logpost true`` ``logpost.N.ark`` + ``logpost.scp``; and, when <data-dir> has a
-``text``, ``wer`` and ``cer`` (compute-wer's ``%WER``/``%SER`` lines) scored against it.
+``text``, ``wer`` and ``cer`` (compute-wer's ``%WER``/``%SER`` lines) scored against it, and
+``wer_bootci`` (compute-wer-bootci's ``Set1: %WER ... 95% Conf Interval [ lo, hi ]`` line:
+10000 replicates resampling the utterances, seed 0; see kaldinn/metrics/bootstrap.py).
 
 Example::
 
@@ -25,7 +27,7 @@ from kaldinn.io.text_table import read_table, write_table
 from kaldinn.steps.make_feats import absolute_output_dir, check_data_dir, merge_tables
 
 PROG = "decode_ctc.py"
-OUTPUTS = ("hyp", "ctm", "wer", "cer", "logpost.scp")
+OUTPUTS = ("hyp", "ctm", "wer", "cer", "wer_bootci", "logpost.scp")
 
 
 def build_parser() -> KaldiArgumentParser:
@@ -123,8 +125,9 @@ def merge_outputs(args, out_dir: Path) -> dict[str, list[str]]:
 
 
 def score(data_dir: Path, hyps: dict[str, list[str]], out_dir: Path) -> str:
-    """Write <decode-dir>/wer and cer against <data-dir>/text; returns the %WER line."""
+    """Write <decode-dir>/wer, cer and wer_bootci against <data-dir>/text; returns the %WER line."""
     from kaldinn.io.atomic import write_text_atomic
+    from kaldinn.metrics.bootstrap import edit_counts, format_bootci, wer_bootci
     from kaldinn.metrics.wer import compute_cer, compute_wer
 
     refs = read_table(data_dir / "text", split=True, require_value=False)
@@ -132,6 +135,8 @@ def score(data_dir: Path, hyps: dict[str, list[str]], out_dir: Path) -> str:
     wer = compute_wer(refs, hyps, mode="all")
     write_text_atomic(out_dir / "wer", wer.format("WER"))
     write_text_atomic(out_dir / "cer", compute_cer(refs, hyps, mode="all").format("CER"))
+    if wer.num_words:  # compute-wer-bootci's interval (undefined without reference words)
+        write_text_atomic(out_dir / "wer_bootci", format_bootci(wer_bootci(*edit_counts(wer))[0]) + "\n")
     return wer.format("WER", sentences=False).strip()
 
 

@@ -1,5 +1,6 @@
 """steps/decode_ctc.py end to end: a random-init CTC model decoded with nj=2 through utils/run.py."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,8 @@ def test_greedy_decode_with_two_jobs_writes_sorted_complete_hyp_ctm_and_scores(s
         and wer[2] == "Scored 5 sentences, 0 not present in hyp."
     )
     assert Path("decode/cer").read_text().startswith("%CER ")
+    bootci = Path("decode/wer_bootci").read_text()  # compute-wer-bootci's line
+    assert re.fullmatch(r"Set1: %WER \S+ 95% Conf Interval \[ \S+, \S+ \]\n", bootci)
     logpost = RandomAccessReader("scp:decode/logpost.scp")
     for utt, n in FRAMES.items():
         assert logpost[utt].shape == (-(-n // 2), len(UNITS))  # one row per subsampled frame

@@ -36,6 +36,7 @@ import numpy as np
 
 from kaldinn.errors import KaldinnError
 from kaldinn.metrics.sv import _dcf_norm, check_trials, compute_sv_metrics
+from kaldinn.metrics.wer import ErrorRate, compute_wer
 
 SV_REPLICATIONS = 1000
 WER_REPLICATIONS = 10000  # compute-wer-bootci's default
@@ -110,9 +111,9 @@ def accuracy_bootstrap(correct, total, replications: int = SV_REPLICATIONS, seed
     if t.sum() <= 0:
         raise KaldinnError("nothing to score: every speaker has zero trials")
     rng = np.random.default_rng(seed)
-    reps = [c[d].sum(1) / t[d].sum(1) for d in _draws(len(c), replications, rng, len(c))]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return percentile_interval(c.sum() / t.sum(), np.concatenate(reps))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a replicate of empty speakers is NaN
+        reps = [c[d].sum(1) / t[d].sum(1) for d in _draws(len(c), replications, rng, len(c))]
+    return percentile_interval(c.sum() / t.sum(), np.concatenate(reps))
 
 
 # --- WER (Kaldi's compute-wer-bootci) -----------------------------------------------------
@@ -120,13 +121,11 @@ def accuracy_bootstrap(correct, total, replications: int = SV_REPLICATIONS, seed
 
 def utterance_edits(refs: Mapping, hyps: Mapping, mode: str = "strict") -> tuple[np.ndarray, np.ndarray]:
     """Per-utterance (edit errors, reference words) in the references' order, compute-wer ``mode``."""
-    from kaldinn.metrics.wer import compute_wer
-
     return edit_counts(compute_wer(refs, hyps, mode))
 
 
-def edit_counts(result) -> tuple[np.ndarray, np.ndarray]:
-    """Per-utterance (edit errors, reference words) of a :class:`kaldinn.metrics.wer.ErrorRate`."""
+def edit_counts(result: ErrorRate) -> tuple[np.ndarray, np.ndarray]:
+    """Per-utterance (edit errors, reference words) of a compute_wer result."""
     errors = np.array([u.errors for u in result.utts], dtype=np.int64)
     words = np.array([u.corr + u.subs + u.dels for u in result.utts], dtype=np.int64)
     return errors, words
@@ -151,14 +150,18 @@ def wer_bootci(
     e1, w = np.asarray(errors, dtype=np.int64), np.asarray(words, dtype=np.int64)
     e2 = None if errors2 is None else np.asarray(errors2, dtype=np.int64)
     _check_edits(e1, w)
+    if e2 is not None and e2.shape != e1.shape:
+        raise KaldinnError(f"set 2 has {len(e2)} utterance error counts, set 1 has {len(e1)}")
     rng = np.random.default_rng(seed)
     r1, r2, better = [], [], 0
-    for d in _draws(len(e1), replications, rng, len(e1)):
-        n = w[d].sum(1)
-        r1.append(e1[d].sum(1) / n)
-        if e2 is not None:
-            r2.append(e2[d].sum(1) / n)
-            better += int(np.count_nonzero((e1 - e2)[d].sum(1) > 0))
+    # A replicate without reference words has an infinite or NaN WER, as in Kaldi.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for d in _draws(len(e1), replications, rng, len(e1)):
+            n = w[d].sum(1)
+            r1.append(e1[d].sum(1) / n)
+            if e2 is not None:
+                r2.append(e2[d].sum(1) / n)
+                better += int(np.count_nonzero((e1 - e2)[d].sum(1) > 0))
     set1 = _mean_std_interval(np.concatenate(r1))
     if e2 is None:
         return set1, None, None
@@ -172,8 +175,8 @@ def _mean_std_interval(replicates: np.ndarray) -> Interval:
 
 def format_bootci(interval: Interval, set_number: int = 1) -> str:
     """``Set1: %WER 12.34 95% Conf Interval [ 11.19, 13.48 ]`` (compute-wer-bootci's line)."""
-    mean, half = 100 * interval.point, 100 * (interval.high - interval.point)
-    return f"Set{set_number}: %WER {mean:.2f} 95% Conf Interval [ {mean - half:.2f}, {mean + half:.2f} ]"
+    mean, low, high = 100 * interval.point, 100 * interval.low, 100 * interval.high
+    return f"Set{set_number}: %WER {mean:.2f} 95% Conf Interval [ {low:.2f}, {high:.2f} ]"
 
 
 def format_improvement(prob: float) -> str:

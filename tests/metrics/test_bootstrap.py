@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from kaldinn.errors import KaldinnError
+from kaldinn.metrics import bootstrap
 from kaldinn.metrics.bootstrap import (
     accuracy_bootstrap,
     group_counts,
@@ -62,7 +63,9 @@ def test_trials_weighted_by_the_product_of_their_speakers_multiplicities():
     assert reps["min_dcf@0.5"][1] == pytest.approx(plain.min_dcf[0.5])
 
 
-def test_replicates_equal_weighted_metrics_with_ties_and_zero_weights():
+@pytest.mark.parametrize("max_cuts", [200, 1])  # 1: most rows take the convex-hull fallback
+def test_replicates_equal_weighted_metrics_with_ties_and_zero_weights(max_cuts, monkeypatch):
+    monkeypatch.setattr(bootstrap, "_MAX_CUTS", max_cuts)
     rng = np.random.default_rng(3)
     n_spk, n = 12, 600
     enroll, test = rng.integers(0, n_spk, n), rng.integers(0, n_spk, n)

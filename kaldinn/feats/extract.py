@@ -80,6 +80,11 @@ def build_parser(kind: str) -> argparse.ArgumentParser:
     return parser
 
 
+def dither_rng(utt_id: str) -> np.random.Generator:
+    """The generator of an utterance's dither noise: its features do not depend on the job."""
+    return np.random.default_rng(zlib.crc32(utt_id.encode()))
+
+
 def check_sample_rate(utt_id: str, rate: int, frame: FrameOptions, config: str | None) -> None:
     """AudioError naming the utterance when its rate differs from --sample-frequency."""
     if rate == frame.sample_frequency:
@@ -141,8 +146,7 @@ def extract_features(kind: str, argv: list[str] | None = None) -> int:
             if duration < extra.min_duration:
                 print(f"WARNING: {utt_id} is too short ({duration:.3f}s < --min-duration)", file=sys.stderr)
                 continue
-            rng = np.random.default_rng(zlib.crc32(utt_id.encode()))
-            feats = compute(samples, job.feature, extra.vtln_warp, rng)
+            feats = compute(samples, job.feature, extra.vtln_warp, dither_rng(utt_id))
             if feats.shape[0] == 0:
                 print(
                     f"WARNING: {utt_id} is too short for one frame ({duration:.3f}s); skipped",

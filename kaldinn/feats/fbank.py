@@ -43,13 +43,15 @@ def compute_fbank(
     opts: FbankOptions,
     vtln_warp: float = 1.0,
     rng: np.random.Generator | None = None,
+    dither_noise: np.ndarray | None = None,
 ) -> np.ndarray:
     """Filterbank features ``(T, num_mel_bins [+1 with --use-energy])`` float32 for one utterance.
 
     ``samples`` are in int16 scale (Kaldi's convention). With ``use_energy`` the log energy is
-    column 0, or the last column with ``htk_compat``.
+    column 0, or the last column with ``htk_compat``. ``dither_noise`` (standard normal,
+    ``(T, window_size)``) replaces the dither noise drawn from ``rng``.
     """
-    frames, raw_log_energy = process_frames(samples, opts.frame, rng)
+    frames, raw_log_energy = process_frames(samples, opts.frame, rng, dither_noise)
     spectrum = power_spectrum(frames, opts.frame)
     if not opts.use_power:
         np.sqrt(spectrum, out=spectrum)

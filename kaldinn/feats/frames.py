@@ -89,33 +89,74 @@ def gaussian_noise(size: int, rng: np.random.Generator) -> np.ndarray:
     """Standard normal float32 noise by Box-Muller, as Kaldi's RandGauss (3x numpy's ziggurat)."""
     half = (size + 1) // 2
     uniform = rng.random(2 * half, dtype=np.float32)
-    radius = np.subtract(np.float32(1.0), uniform[:half])  # in (0, 1]: log is finite
-    np.log(radius, out=radius)
-    radius *= np.float32(-2.0)
-    np.sqrt(radius, out=radius)
-    angle = uniform[half:]
-    angle *= np.float32(2.0 * np.pi)
-    out = np.empty(2 * half, dtype=np.float32)
-    np.cos(angle, out=out[:half])
-    np.sin(angle, out=out[half:])
-    out[:half] *= radius
-    out[half:] *= radius
-    return out[:size]
+    return _box_muller(lambda a, b: uniform[a:b], half, 0, size)
+
+
+def gaussian_noise_range(size: int, rng: np.random.Generator, start: int, stop: int) -> np.ndarray:
+    """Elements ``[start, stop)`` of ``gaussian_noise(size, rng)``, computing only those.
+
+    The dither of a few frames of a long utterance (the features of a training chunk) costs
+    what theirs costs: a PCG64 generator (``default_rng``) jumps to the uniform draws it needs
+    (numpy makes each float32 from one half of a 64-bit output). Another generator draws all.
+    """
+    half = (size + 1) // 2
+    state = rng.bit_generator.state
+    if state["bit_generator"] != "PCG64" or state["has_uint32"]:
+        uniform = rng.random(2 * half, dtype=np.float32)
+        return _box_muller(lambda a, b: uniform[a:b], half, start, stop)
+    return _box_muller(lambda a, b: _pcg64_uniform(state, a, b), half, start, stop)
+
+
+def _pcg64_uniform(state: dict, start: int, stop: int) -> np.ndarray:
+    """``Generator(PCG64 in state).random(stop, float32)[start:stop]`` without the first ``start``."""
+    bit_generator = np.random.PCG64()
+    bit_generator.state = state
+    bit_generator.advance(start // 2)
+    generator = np.random.Generator(bit_generator)
+    if start % 2:
+        generator.random(1, dtype=np.float32)  # the low half of the output the slice starts in
+    return generator.random(stop - start, dtype=np.float32)
+
+
+def _box_muller(uniform, half: int, start: int, stop: int) -> np.ndarray:
+    """Outputs ``[start, stop)`` from uniform draws ``uniform(a, b) = u[a:b]``: element k < half
+    is cos(2 pi u[half + k]) r_k, element half + k is sin(2 pi u[half + k]) r_k, with
+    r_k = sqrt(-2 log(1 - u[k]))."""
+    parts = []
+    for lo, hi, wave in ((start, min(stop, half), np.cos), (max(start, half) - half, stop - half, np.sin)):
+        if hi <= lo:
+            continue
+        radius = np.subtract(np.float32(1.0), uniform(lo, hi))  # in (0, 1]: log is finite
+        np.log(radius, out=radius)
+        radius *= np.float32(-2.0)
+        np.sqrt(radius, out=radius)
+        out = wave(uniform(half + lo, half + hi) * np.float32(2.0 * np.pi))
+        out *= radius
+        parts.append(out)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
 def process_frames(
-    samples: np.ndarray, opts: FrameOptions, rng: np.random.Generator | None = None
+    samples: np.ndarray,
+    opts: FrameOptions,
+    rng: np.random.Generator | None = None,
+    dither_noise: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Kaldi's ExtractWindow + ProcessWindow for all frames.
 
     Returns ``(frames, raw_log_energy)``: frames ``(T, window_size)`` after dither, DC
     removal, pre-emphasis and windowing; raw_log_energy ``(T,)`` measured after DC removal
-    and before pre-emphasis, floored at FLT_EPSILON.
+    and before pre-emphasis, floored at FLT_EPSILON. ``dither_noise`` (standard normal,
+    ``(T, window_size)``) replaces the noise drawn from ``rng``.
     """
     frames = extract_frames(samples, opts)
     if opts.dither != 0.0:
-        noise = gaussian_noise(frames.size, rng if rng is not None else np.random.default_rng())
-        frames += np.float32(opts.dither) * noise.reshape(frames.shape)
+        if dither_noise is None:
+            rng = rng if rng is not None else np.random.default_rng()
+            dither_noise = gaussian_noise(frames.size, rng).reshape(frames.shape)
+        if dither_noise.shape != frames.shape:
+            raise ValueError(f"dither noise of shape {dither_noise.shape} for frames {frames.shape}")
+        frames += np.float32(opts.dither) * dither_noise
     if opts.remove_dc_offset:
         frames -= frames.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
     energy = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)

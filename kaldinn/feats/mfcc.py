@@ -44,11 +44,15 @@ def compute_mfcc(
     opts: MfccOptions,
     vtln_warp: float = 1.0,
     rng: np.random.Generator | None = None,
+    dither_noise: np.ndarray | None = None,
 ) -> np.ndarray:
-    """MFCC features ``(T, num_ceps)`` float32 for one utterance (samples in int16 scale)."""
+    """MFCC features ``(T, num_ceps)`` float32 for one utterance (samples in int16 scale).
+
+    ``dither_noise`` (standard normal, ``(T, window_size)``) replaces the noise drawn from ``rng``.
+    """
     if not 0 < opts.num_ceps <= opts.mel.num_mel_bins:
         raise ConfigError(f"--num-ceps={opts.num_ceps} must be in 1..--num-mel-bins={opts.mel.num_mel_bins}")
-    frames, raw_log_energy = process_frames(samples, opts.frame, rng)
+    frames, raw_log_energy = process_frames(samples, opts.frame, rng, dither_noise)
     mel = power_spectrum(frames, opts.frame) @ mel_matrix(opts.mel, opts.frame, vtln_warp)
     np.log(np.maximum(mel, np.float32(FLT_EPSILON), out=mel), out=mel)
     ceps = mel @ dct_matrix(opts.num_ceps, opts.mel.num_mel_bins)

@@ -7,6 +7,7 @@ or ``-`` for stdin. Samples come back as float32 in int16 scale (Kaldi's convent
 Example::
 
     samples, rate = read_wav_scp_entry("sox in.flac -t wav - |")
+    chunk = Recording("a.wav").read(16000, 48000)           # seconds 1-3, read by seeking
     for utt_id, samples, rate in AudioReader("data/train"):
         ...
 """
@@ -120,22 +121,84 @@ def recording_info(rxfilename: str) -> tuple[int, int]:
     return int(info.frames), int(info.samplerate)
 
 
-def cut_segment(samples: np.ndarray, rate: int, start: float, end: float, utt_id: str) -> np.ndarray:
-    """Samples of ``[start, end)`` seconds (end -1: to the end), with Kaldi's rounding and checks."""
+def segment_bounds(num_samples: int, rate: int, start: float, end: float, utt_id: str) -> tuple[int, int]:
+    """First and end sample of a segment ``[start, end)`` seconds (end -1: to the end) of a
+    recording of ``num_samples``, with Kaldi's rounding and --max-overshoot."""
     first = int(round(start * rate))
-    last = len(samples) if end == -1 else int(round(end * rate))
-    if last > len(samples):
-        if last - len(samples) > MAX_OVERSHOOT_S * rate:
+    last = num_samples if end == -1 else int(round(end * rate))
+    if last > num_samples:
+        if last - num_samples > MAX_OVERSHOOT_S * rate:
             raise AudioError(
                 f"segment {utt_id} ends at {end}s, past the end of its recording "
-                f"({len(samples) / rate:.3f}s); fix the segments file"
+                f"({num_samples / rate:.3f}s); fix the segments file"
             )
-        last = len(samples)
+        last = num_samples
     if first < 0 or first >= last:
         raise AudioError(
             f"segment {utt_id} [{start}, {end}] is empty or outside its recording; fix the segments file"
         )
+    return first, last
+
+
+def cut_segment(samples: np.ndarray, rate: int, start: float, end: float, utt_id: str) -> np.ndarray:
+    """Samples of ``[start, end)`` seconds (end -1: to the end), with Kaldi's rounding and checks."""
+    first, last = segment_bounds(len(samples), rate, start, end, utt_id)
     return samples[first:last]
+
+
+class Recording:
+    """One wav.scp value opened for reads of sample ranges.
+
+    A plain file is read by seeking, header first (``num_samples`` and ``rate`` cost no
+    decoding); a pipe, stdin or wav-ark entry is decoded whole once, at opening.
+    """
+
+    def __init__(self, rxfilename: str, channel: int = -1) -> None:
+        self.rxfilename, self.channel = rxfilename, channel
+        source = _open_source(rxfilename)
+        self._samples: np.ndarray | None = None
+        if isinstance(source, str):
+            self._path = source
+            try:
+                info = soundfile.info(source)
+            except (RuntimeError, soundfile.LibsndfileError) as err:
+                raise AudioError(f"cannot decode audio from {rxfilename!r}: {err}") from None
+            self.num_samples, self.rate = int(info.frames), int(info.samplerate)
+            self._channel_index(int(info.channels))
+        else:
+            self._samples, self.rate = read_wav_scp_entry(rxfilename, channel)
+            self.num_samples = len(self._samples)
+
+    def _channel_index(self, num_channels: int) -> int:
+        channel = 0 if self.channel == -1 else self.channel
+        if not 0 <= channel < num_channels:
+            raise AudioError(
+                f"{self.rxfilename!r} has {num_channels} channel(s); channel {channel} requested"
+            )
+        return channel
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``[start, stop)`` (float32, int16 scale as read_wav_scp_entry)."""
+        if not 0 <= start <= stop <= self.num_samples:
+            raise AudioError(
+                f"{self.rxfilename!r}: samples [{start}, {stop}) outside [0, {self.num_samples})"
+            )
+        if self._samples is not None:
+            return self._samples[start:stop]
+        try:
+            with soundfile.SoundFile(self._path) as f:
+                f.seek(start)
+                if f.subtype == "PCM_16":
+                    data = f.read(stop - start, dtype="int16", always_2d=True).astype(np.float32)
+                else:
+                    data = f.read(stop - start, dtype="float32", always_2d=True) * np.float32(32768.0)
+        except (RuntimeError, soundfile.LibsndfileError) as err:
+            raise AudioError(f"cannot decode audio from {self.rxfilename!r}: {err}") from None
+        if len(data) != stop - start:
+            raise AudioError(
+                f"{self.rxfilename!r}: read {len(data)} samples of [{start}, {stop}); file truncated?"
+            )
+        return np.ascontiguousarray(data[:, self._channel_index(data.shape[1])])
 
 
 class AudioReader:

@@ -21,13 +21,18 @@ API summary (what ``steps/train.py`` and ``steps/forward.py`` use):
 ``kaldinn.data.dataset``
     ``FeatureOptions(cmvn="speaker"|"utterance"|"none", norm_vars=False, vad=False,
     max_frames=0, min_frames=1, frame_subsample=1, in_memory=False, spec_augment:
-    SpecAugment | None)``.
+    SpecAugment | None, augment: AugmentConfig | None, base_dir=".")``; with ``augment``
+    (``data.augment``) training items are made from augmented audio (``ds.waveform``).
     ``FeatureDataset(data_dir, options, targets=None, train=False, seed=0)``: ``len``,
     ``ds[i] -> Example(utt_id, feats float32 (T, D), target)``, ``ds.utt_ids``,
     ``ds.lengths`` (frames after VAD/crop), ``ds.feat_dim``, ``ds.skipped`` ({reason:
     [utt ids]}), ``ds.skip_report() -> str``, ``ds.utt2spk``, ``ds.set_epoch(epoch)``;
     ``ds[(epoch, i)]`` gives item ``i`` of ``epoch`` (what persistent workers receive).
     With ``targets=None`` every utterance is kept and ``target`` is None (inference).
+``kaldinn.data.waveform``
+    ``WaveformFeatures(data_dir, augment_config, feat_dim, base_dir=".")``:
+    ``features(utt_id, first, last, num_frames, rng)`` -> float32 ``(last - first, D)``, frames
+    ``[first, last)`` made from the (augmented) audio with ``feat_conf``; ``describe()``.
 ``kaldinn.data.samplers``
     ``BucketBatchSampler(lengths, batch_size, batch_frames=0, shuffle=True, seed=0)`` and
     ``SpeakerBatchSampler(speakers, speakers_per_batch, utts_per_speaker, seed=0)``:

@@ -7,6 +7,14 @@ are identical with any number of DataLoader workers. Utterances without a label,
 for the model, or whose alignment does not match their features are left out at
 construction and counted in ``skipped`` (never a failed batch).
 
+With ``options.augment`` (``data.augment``), training items are computed from the audio
+instead (``kaldinn.data.waveform``): the chunk is drawn first, exactly as above, and only
+its frames are made, from the augmented audio they span; VAD and CMVN then apply as for
+feats.scp, except that ``cmvn=utterance`` normalises over the chunk (the whole augmented
+utterance is never computed; WeSpeaker's per-chunk mean normalisation). The augmentation
+draws come from a second stream, (seed, epoch, i, 1), so with augmentation off an item equals
+its feats.scp version (up to compression) and turning it on moves no chunk or mask.
+
 Example::
 
     targets = load_targets("data/lid_train", "utt2lang", build_label_map("data/lid_train", "utt2lang"))
@@ -24,6 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kaldinn.augment.config import AugmentConfig
 from kaldinn.data.labels import Targets
 from kaldinn.data.transforms import (
     SpecAugment,
@@ -50,6 +59,8 @@ class FeatureOptions:
     frame_subsample: int = 1  # the model's time subsampling (CTC needs enough output frames)
     in_memory: bool = False
     spec_augment: SpecAugment | None = None
+    augment: AugmentConfig | None = None  # training items from augmented audio (train=True only)
+    base_dir: str = "."  # what augment's relative paths (feat_conf, corpora) are relative to
 
 
 class Example(NamedTuple):
@@ -83,6 +94,7 @@ class FeatureDataset:
         self._vad = self._reader(data, "vad.scp") if options.vad else None
         self._cmvn = self._reader(data, "cmvn.scp") if options.cmvn == "speaker" else None
         self._cmvn_cache: dict[str, np.ndarray] = {}
+        self._num_frames: dict[str, int] = {}  # feats.scp frames (before VAD) by utterance
         self.skipped: dict[str, list[str]] = {}
         # Inference keeps every utterance: one with no voiced frame is used whole (counted here).
         self.unvoiced: set[str] = set()
@@ -90,7 +102,13 @@ class FeatureDataset:
         if not self.utt_ids:
             raise DataDirError(f"no usable utterances in {self.data_dir}: {self.skip_report()}")
         self.feat_dim = int(self._feats[self.utt_ids[0]].shape[1])
-        self._memory = [self._prepare(utt) for utt in self.utt_ids] if options.in_memory else None
+        self.waveform = None  # kaldinn.data.waveform.WaveformFeatures with data.augment
+        if train and options.augment is not None:
+            from kaldinn.data.waveform import WaveformFeatures
+
+            self.waveform = WaveformFeatures(self.data_dir, options.augment, self.feat_dim, options.base_dir)
+        in_memory = options.in_memory and self.waveform is None
+        self._memory = [self._prepare(utt) for utt in self.utt_ids] if in_memory else None
 
     @staticmethod
     def _reader(data: DataDir, name: str) -> RandomAccessReader:
@@ -127,6 +145,7 @@ class FeatureDataset:
         frames = num_frames.get(utt)
         if frames is None:
             frames = int(self._feats[utt].shape[0])
+        self._num_frames[utt] = frames
         if self.targets is not None and self.targets.frame_level:
             if len(target) != frames:
                 return "with an alignment length different from the features", 0
@@ -193,18 +212,45 @@ class FeatureDataset:
         """Item ``index`` of the current epoch, or of ``epoch`` for an ``(epoch, index)`` pair."""
         epoch, index = index if isinstance(index, tuple) else (self.epoch, index)
         utt = self.utt_ids[index]
-        feats, target = self._memory[index] if self._memory is not None else self._prepare(utt)
         if not self.train:
+            feats, target = self._memory[index] if self._memory is not None else self._prepare(utt)
             return Example(utt, feats, target)
         rng = np.random.default_rng([self.seed, epoch, index])
-        start, end = random_chunk(len(feats), self.options.max_frames, rng)
-        feats = feats[start:end]
-        if self.targets is not None and self.targets.frame_level:
-            target = target[start:end]
+        if self.waveform is not None:
+            feats, target = self._from_audio(utt, rng, np.random.default_rng([self.seed, epoch, index, 1]))
+        else:
+            feats, target = self._memory[index] if self._memory is not None else self._prepare(utt)
+            start, end = random_chunk(len(feats), self.options.max_frames, rng)
+            feats = feats[start:end]
+            if self.targets is not None and self.targets.frame_level:
+                target = target[start:end]
         augment = self.options.spec_augment
         if augment is not None and augment.active:
             feats = spec_augment(feats, augment, rng)
         return Example(utt, feats, target)
+
+    def _from_audio(
+        self, utt: str, rng: np.random.Generator, augment_rng: np.random.Generator
+    ) -> tuple[np.ndarray, int | np.ndarray | None]:
+        """A training chunk made from augmented audio; the chunk is drawn as ``_prepare``'s is."""
+        frames = self._num_frames[utt]
+        target = None if self.targets is None else self.targets.get(utt)
+        mask = None
+        if self._vad is not None and utt not in self.unvoiced:
+            mask = voiced_mask(self._vad[utt], utt, frames)
+        kept = np.flatnonzero(mask) if mask is not None else np.arange(frames)
+        start, end = random_chunk(len(kept), self.options.max_frames, rng)
+        first, last = int(kept[start]), int(kept[end - 1]) + 1  # the frames the chunk spans
+        feats = self.waveform.features(utt, first, last, frames, augment_rng)
+        if self._cmvn is not None:
+            feats = apply_cmvn(feats, self._speaker_stats(utt), norm_vars=self.options.norm_vars)
+        keep = mask[first:last] if mask is not None else slice(None)
+        feats = feats[keep]
+        if self.targets is not None and self.targets.frame_level:
+            target = target[first:last][keep]
+        if self.options.cmvn == "utterance":
+            feats = normalise_utterance(feats, self.options.norm_vars)
+        return np.asarray(feats, dtype=np.float32), target
 
 
 def ctc_frames_needed(tokens: np.ndarray) -> int:

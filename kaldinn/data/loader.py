@@ -53,7 +53,8 @@ def label_source(cfg: TrainConfig) -> str:
 
 
 def feature_options(cfg: TrainConfig, train: bool) -> FeatureOptions:
-    """Feature preparation for training (crops, SpecAugment) or validation (whole utterances)."""
+    """Feature preparation for training (crops, SpecAugment, audio augmentation) or validation
+    (whole utterances of feats.scp)."""
     data = cfg.data
     augment = None
     if train and data.spec_augment:
@@ -67,6 +68,7 @@ def feature_options(cfg: TrainConfig, train: bool) -> FeatureOptions:
         frame_subsample=int(cfg.model_args.get("subsample", 1)),
         in_memory=data.in_memory,
         spec_augment=augment,
+        augment=data.augment if train else None,
     )
 
 
@@ -147,6 +149,7 @@ def make_batch_source(
             chunk_frames=data.max_frames,
             options=options,
             seed=cfg.train.seed,
+            num_workers=data.num_workers,
         )
     dataset = FeatureDataset(data_dir, options, targets, train=train, seed=cfg.train.seed)
     return BatchSource(dataset, make_sampler(cfg, dataset, train), cfg.data.num_workers, cfg.train.seed)

@@ -105,11 +105,13 @@ def sv_batch_source(
     chunk_frames: int = 200,
     options: FeatureOptions | None = None,
     seed: int = 0,
+    num_workers: int = 0,
 ):
     """A resumable ``kaldinn.data.loader.BatchSource`` of verification batches over ``data_dir``.
 
     Features are read once into memory (after CMVN/VAD as ``options`` say) and each
-    segment is a random ``chunk_frames`` window, drawn anew every epoch.
+    segment is a random ``chunk_frames`` window, drawn anew every epoch; with
+    ``options.augment`` the windows are made from augmented audio instead (nothing is held).
     """
     from dataclasses import replace
 
@@ -119,4 +121,4 @@ def sv_batch_source(
     dataset = FeatureDataset(data_dir, options, targets, train=True, seed=seed)
     speakers = [dataset.utt2spk[utt] for utt in dataset.utt_ids]
     sampler = SVBatchSampler(speakers, strategy, speakers_per_batch, max_per_speaker, seed)
-    return BatchSource(dataset, sampler, num_workers=0, seed=seed)
+    return BatchSource(dataset, sampler, num_workers=num_workers, seed=seed)

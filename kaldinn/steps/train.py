@@ -113,6 +113,8 @@ def train_rank(cfg, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) -
     valid = make_batch_source(cfg, valid_dir, load_targets(valid_dir, source, labels), train=False)
     for source_batches in (train, valid):
         log(source_batches.dataset.skip_report())
+    if train.dataset.waveform is not None:
+        log(train.dataset.waveform.describe())
     if valid.dataset.feat_dim != train.dataset.feat_dim:
         raise DataDirError(
             f"{valid_dir} has {valid.dataset.feat_dim}-dimensional features but {train_dir} has "

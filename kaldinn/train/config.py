@@ -15,12 +15,14 @@ Example::
 from __future__ import annotations
 
 import dataclasses
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_type_hints
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
+from kaldinn.augment.config import AugmentConfig
 from kaldinn.errors import ConfigError
 from kaldinn.train.registry import coerce
 
@@ -70,6 +72,9 @@ class DataSection:
     freq_mask_width: int = 8
     time_masks: int = 2
     time_mask_width: int = 20
+    # Training examples from the audio, augmented on the fly (MUSAN noise/music/babble, RIRs);
+    # kaldinn.augment.config.AugmentConfig lists the keys. null: train on feats.scp.
+    augment: AugmentConfig | None = None
 
 
 @dataclass
@@ -159,11 +164,20 @@ def _build_dataclass(cls: type, raw: Any, where: str) -> Any:
             raise ConfigError(f"{where}: unknown key '{key}'; valid keys: {', '.join(names)}")
         if key in SECTIONS and cls is TrainConfig:
             values[key] = _build_dataclass(SECTIONS[key], value or {}, f"{where}: {key}")
+        elif (nested := _nested_section(hints[key])) is not None and value is not None:
+            values[key] = _build_dataclass(nested, value, f"{where}: {key}")
         elif key.endswith("_args") and value is None:
             values[key] = {}
         else:
             values[key] = coerce(value, hints[key], f"{where}: '{key}'")
     return cls(**values)
+
+
+def _nested_section(annotation: Any) -> type | None:
+    """The dataclass a field holds (``X`` or ``X | None``), else None."""
+    options = get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else (annotation,)
+    found = [o for o in options if dataclasses.is_dataclass(o)]
+    return found[0] if found else None
 
 
 def validate(cfg: TrainConfig) -> None:
@@ -197,6 +211,8 @@ def validate_data(data: DataSection) -> None:
     for name in ("max_frames", "num_workers", "batch_frames", *minimum, "freq_masks", "time_masks"):
         if getattr(data, name) < minimum.get(name, 0):
             raise ConfigError(f"data.{name} must be >= {minimum.get(name, 0)}, got {getattr(data, name)}")
+    if data.augment is not None:
+        data.augment.validate()
     if data.sampler == "speaker" and data.batch_size < data.utts_per_speaker:
         raise ConfigError(
             f"data.batch_size ({data.batch_size}) must be >= data.utts_per_speaker "

@@ -1,0 +1,165 @@
+"""Benchmark on-the-fly augmentation: training examples/s from audio vs from feats.scp.
+
+Builds a temporary data dir like a VoxCeleb one (default 96 utterances of 3-8 s at 16 kHz,
+80-dim fbank with egs/voxceleb/v1's framing and dither, compressed feats.scp, energy VAD)
+and the synthetic MUSAN / RIRS_NOISES of local/make_noise_corpora.py, then times epochs of
+the training loader (2 s chunks, utterance CMVN, VAD, SpecAugment; ``--workers`` processes):
+
+1. baseline: feats.scp (no augmentation);
+2. from audio, augmentation off (prob 0);
+3. from audio, prob 0.6 (WeSpeaker's share; reverb/noise/music/babble equally);
+4. from audio, prob 1.0;
+
+each as examples/s (median of ``--repeats`` epochs after a warm-up epoch) and as a ratio to
+the baseline measured in the same run; then the cost of each kind alone, in-process (ms per
+example, median).
+
+Example::
+
+    .venv/bin/python bench/bench_augment.py --num-utts 96 --workers 2 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from kaldinn.bin import compute_fbank_feats
+from kaldinn.corpora.synth.noise_corpora import make_noise_corpora
+from kaldinn.data.labels import build_label_map, load_targets
+from kaldinn.data.loader import make_batch_source
+from kaldinn.feats.mfcc import compute_mfcc
+from kaldinn.feats.options import MfccOptions, VadOptions, load_options
+from kaldinn.feats.vad import compute_vad
+from kaldinn.io.audio import AudioReader
+from kaldinn.io.tables import Writer
+from kaldinn.train.config import load_config
+
+FBANK_CONF = (  # egs/voxceleb/v1/conf/fbank.conf
+    "--sample-frequency=16000\n--frame-length=25\n--num-mel-bins=80\n--low-freq=20\n--high-freq=7600\n"
+    "--snip-edges=false\n"
+)
+
+
+def build_recipe(root: Path, num_utts: int, speakers: int = 16) -> Path:
+    """``root/data/train`` with wavs, compressed fbank, VAD; ``root/conf/fbank.conf``; corpus/."""
+    rng = np.random.default_rng(0)
+    data, audio = root / "data" / "train", root / "audio"
+    data.mkdir(parents=True)
+    audio.mkdir()
+    (root / "conf").mkdir()
+    (root / "conf" / "fbank.conf").write_text(FBANK_CONF)
+    utt2spk = {f"spk{i % speakers:03d}-utt{i:05d}": f"spk{i % speakers:03d}" for i in range(num_utts)}
+    utt2spk = dict(sorted(utt2spk.items()))
+    for i, utt in enumerate(utt2spk):
+        n = int(rng.uniform(3.0, 8.0) * 16000)
+        t = np.arange(n) / 16000
+        voiced = (np.sin(2 * np.pi * 3 * t + i) > -0.3).astype(float)  # syllable-like bursts
+        x = 30 * rng.standard_normal(n) + voiced * 3000 * np.sin(2 * np.pi * (120 + 10 * (i % 8)) * t)
+        soundfile.write(audio / f"{utt}.wav", x.astype(np.int16), 16000, subtype="PCM_16")
+    (data / "wav.scp").write_text("".join(f"{u} {audio / u}.wav\n" for u in utt2spk))
+    (data / "utt2spk").write_text("".join(f"{u} {s}\n" for u, s in utt2spk.items()))
+    (data / "utt2label").write_text("".join(f"{u} c{i % 4}\n" for i, u in enumerate(utt2spk)))
+    conf = root / "conf" / "fbank.conf"
+    argv = ["--config", str(conf), "--compress", "true", "--write-num-frames", f"ark,t:{data}/utt2num_frames"]
+    compute_fbank_feats.main([*argv, f"scp:{data}/wav.scp", f"ark,scp:{data}/feats.ark,{data}/feats.scp"])
+    mfcc = load_options(MfccOptions, conf, ["--num-ceps=13", "--num-mel-bins=23"])
+    vad = VadOptions(vad_energy_threshold=5.5, vad_frames_context=2, vad_proportion_threshold=0.12)
+    with Writer(f"ark,scp:{data}/vad.ark,{data}/vad.scp") as w:
+        for utt, samples, _ in AudioReader(data):
+            w.write(utt, compute_vad(compute_mfcc(samples, mfcc, rng=np.random.default_rng(0)), vad))
+    make_noise_corpora(root / "corpus", seed=777)
+    return data
+
+
+def make_source(data: Path, workers: int, augment: str | None):
+    overrides = [
+        "model=rnn_classifier",
+        "data.labels=utt2label",
+        "data.cmvn=utterance",
+        "data.vad=true",
+        "data.max_frames=200",
+        "data.spec_augment=true",
+        "data.batch_size=16",
+        f"data.num_workers={workers}",
+    ]
+    if augment is not None:
+        overrides.append(
+            "data.augment={feat_conf: conf/fbank.conf, musan: corpus/musan, rirs: corpus/RIRS_NOISES, "
+            + augment
+            + "}"
+        )
+    cfg = load_config(None, overrides)
+    targets = load_targets(data, "utt2label", build_label_map(data, "utt2label"))
+    return make_batch_source(cfg, data, targets, train=True)
+
+
+def examples_per_second(source, repeats: int) -> float:
+    rates = []
+    for epoch in range(repeats + 1):  # epoch 0 warms up (worker start, caches)
+        source.set_epoch(epoch)
+        start = time.perf_counter()
+        count = sum(len(batch.utt_ids) for batch in source)
+        if epoch:
+            rates.append(count / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def per_kind_cost(data: Path, repeats: int) -> None:
+    """ms per example in-process for each kind alone (and clean audio), median of epochs."""
+    print("\nper example, in-process (0 workers):")
+    base = None
+    for name, augment in (
+        ("feats.scp", None),
+        ("audio, clean", "prob: 0.0"),
+        ("audio, reverb", "prob: 1.0, kinds: {reverb: 1}"),
+        ("audio, noise", "prob: 1.0, kinds: {noise: 1}"),
+        ("audio, music", "prob: 1.0, kinds: {music: 1}"),
+        ("audio, babble", "prob: 1.0, kinds: {babble: 1}"),
+    ):
+        dataset = make_source(data, 0, augment).dataset
+        times = []
+        for epoch in range(repeats + 1):
+            start = time.perf_counter()
+            for i in range(len(dataset)):
+                dataset[(epoch, i)]
+            times.append((time.perf_counter() - start) / len(dataset))
+        ms = 1000 * statistics.median(times[1:])
+        base = base or ms
+        print(f"  {name:16s} {ms:7.2f} ms/example  ({ms / base:5.2f}x feats.scp)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--num-utts", type=int, default=96)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        data = build_recipe(root, args.num_utts)
+        os.chdir(root)  # data.augment paths are relative to the recipe dir
+        setup = f"{args.workers} workers, median of {args.repeats}"
+        print(f"{args.num_utts} utterances of 3-8 s, 2 s chunks, {setup}:")
+        base = None
+        for name, augment in (
+            ("feats.scp (baseline)", None),
+            ("audio, prob 0", "prob: 0.0"),
+            ("audio, prob 0.6", "prob: 0.6"),
+            ("audio, prob 1.0", "prob: 1.0"),
+        ):
+            rate = examples_per_second(make_source(data, args.workers, augment), args.repeats)
+            base = base or rate
+            print(f"  {name:22s} {rate:8.1f} examples/s  ratio {rate / base:5.2f}")
+        per_kind_cost(data, max(args.repeats // 2, 1))
+
+
+if __name__ == "__main__":
+    main()

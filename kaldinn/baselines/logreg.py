@@ -60,8 +60,8 @@ def fit_logistic_regression(
         lr=1.0,
         max_iter=max_iter,
         history_size=20,
-        tolerance_grad=1e-9,
-        tolerance_change=1e-12,
+        tolerance_grad=1e-6,
+        tolerance_change=1e-10,
         line_search_fn="strong_wolfe",
     )
 

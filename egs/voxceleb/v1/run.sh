@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # VoxCeleb speaker verification: an extractor (ECAPA-TDNN by default, or Kaldi's x-vector
 # TDNN) trained on VoxCeleb2 dev, scored on VoxCeleb1-O (cleaned, veri_test2.txt) with cosine
-# and PLDA back-ends, each with and without adaptive s-norm (AS-norm).
+# and PLDA back-ends, each with and without adaptive s-norm (AS-norm). Training examples are
+# augmented on the fly as Kaldi's VoxCeleb v2 recipe and WeSpeaker do: MUSAN noise, music and
+# babble, and RIRS_NOISES reverberation (the configs' data.augment; --augment false turns it off).
 #
-#   ./run.sh --vox1-root /corpora/VoxCeleb1 --vox2-root /corpora/VoxCeleb2
+#   ./run.sh --vox1-root /corpora/VoxCeleb1 --vox2-root /corpora/VoxCeleb2 \
+#            --musan-root /corpora/musan --rirs-root /corpora/RIRS_NOISES
 #   ./run.sh --stage 0 --stop-stage 2 ...        # data preparation and fbank features only
 #   ./run.sh --config conf/xvector.yaml ...      # the x-vector TDNN instead of ECAPA
 #
 # Corpus layout (see kaldinn/corpora/voxceleb.py): $vox1_root/wav/<spk>/<video>/<n>.wav with
 # veri_test2.txt (and optionally vox1_meta.csv) beside wav/; $vox2_root/dev/aac/<spk>/<video>/<n>.m4a
 # (decoded by an `ffmpeg ... -f wav -ar 16000 -ac 1 - |` pipe in wav.scp: ffmpeg must be on PATH)
-# or the same tree converted to wav under $vox2_root/dev/wav/.
-# Stages: 0 data dirs, 1 validation, 2 fbank, 3 energy VAD, 4 validation hold-out, 5 extractor
+# or the same tree converted to wav under $vox2_root/dev/wav/ (much faster to train from: every
+# training example is read from the audio). MUSAN (openslr.org/17): $musan_root/{noise,music,speech}/;
+# RIRS_NOISES (openslr.org/28): $rirs_root/simulated_rirs/{smallroom,mediumroom}/ (see
+# kaldinn/corpora/musan_rirs.py); both are linked as corpus/musan and corpus/RIRS_NOISES.
+# Stages: 0 data dirs (+ MUSAN/RIRS_NOISES links), 1 validation, 2 fbank, 3 energy VAD, 4 validation hold-out, 5 extractor
 # training (GPU through $cuda_cmd), 6 embeddings, 7 back-ends and Vox1-O scores, 8 RESULTS.md.
 . ./path.sh
 . ./cmd.sh
@@ -22,6 +28,9 @@ stop_stage=100
 vox1_root=/export/corpora/VoxCeleb1
 vox2_root=/export/corpora/VoxCeleb2
 vox2_audio=auto       # auto (wav when converted, else m4a) | wav | m4a
+musan_root=/export/corpora/JHU/musan
+rirs_root=/export/corpora/RIRS_NOISES
+augment=true          # on-the-fly MUSAN + RIR augmentation of the training examples (data.augment)
 nj=40                 # CPU jobs for features and VAD
 emb_nj=4              # embedding jobs; with a GPU each gets its own card (cmd.sh's cuda_cmd)
 compress=true         # Kaldi's default feature compression (method 2)
@@ -31,7 +40,7 @@ lda_dim=0             # PLDA: LDA dimension before PLDA (0 keeps the embedding d
 top_k=300             # AS-norm: closest cohort entries per side
 cv_utts_per_spk=2     # training utterances per speaker held out for validation
 
-help_message="Usage: $0 [--stage N] [--stop-stage N] [--vox1-root DIR] [--vox2-root DIR] [--config conf/X.yaml] [--nj N]"
+help_message="Usage: $0 [--stage N] [--stop-stage N] [--vox1-root DIR] [--vox2-root DIR] [--musan-root DIR] [--rirs-root DIR] [--augment true|false] [--config conf/X.yaml] [--nj N]"
 . utils/parse_options.sh
 
 log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') (${0##*/}:${BASH_LINENO[0]}) $*"; }
@@ -46,6 +55,10 @@ if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   log "Stage 0: data dirs: VoxCeleb2 dev ($vox2_root), VoxCeleb1 test + Vox1-O trials ($vox1_root)"
   local/prepare_voxceleb.py --subset dev --audio "$vox2_audio" vox2 "$vox2_root" "data/$train"
   local/prepare_voxceleb.py --subset test vox1 "$vox1_root" "data/$test"
+  if [ "$augment" = true ]; then
+    log "Stage 0: MUSAN ($musan_root) and RIRS_NOISES ($rirs_root) checked and linked under corpus/"
+    local/prepare_musan_rirs.py --musan-root "$musan_root" --rirs-root "$rirs_root" corpus
+  fi
 fi
 
 if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
@@ -89,7 +102,9 @@ fi
 
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   log "Stage 5: train the extractor ($config) into $exp; resumes from its checkpoints when rerun"
-  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$config" \
+  # Training chunks come from the audio (vad.scp still applies), augmented; validation uses feats.scp.
+  aug_opts=(); [ "$augment" = true ] || aug_opts=(--set data.augment=null)
+  $cuda_cmd "$exp/log/train.log" steps/train.py "${aug_opts[@]}" $train_opts --config "$config" \
     "data/${train}_tr" "data/${train}_cv" "$exp"
 fi
 

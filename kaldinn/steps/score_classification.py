@@ -182,6 +182,8 @@ def interval_lines(args, name: str, utts: list[str], correct, total, unit: str) 
         return []
     utt2spk_path = find_utt2spk(args)
     per_spk = bootstrap.group_counts(utts, correct, total, read_table(utt2spk_path))
+    if len(per_spk[0]) < 2:  # every replicate would be the sample itself
+        return [f"{name}_ci95 n/a (one speaker in {utt2spk_path}; a speaker bootstrap needs several)"]
     ci = bootstrap.accuracy_bootstrap(*per_spk, replications=args.replications, seed=args.seed)
     return [
         f"{name}_ci95 [{100 * ci.low:.2f}%, {100 * ci.high:.2f}%] (95% percentile interval, "

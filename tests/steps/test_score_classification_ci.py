@@ -84,6 +84,9 @@ def test_explicit_utt2spk_no_interval_and_missing_utt2spk(dirs, tmp_path):
     assert score_classification.main(argv) == 0
     low, high = ci_line((tmp_path / "s" / "results.txt").read_text(), "accuracy")
     assert low <= 75.0 <= high
+    one = table(tmp_path / "one_utt2spk", {u: "A" for u in REFS})
+    assert score_classification.main(["--utt2spk", str(one), str(ref), str(fwd), str(tmp_path / "s")]) == 0
+    assert "accuracy_ci95 n/a (one speaker in " in (tmp_path / "s" / "results.txt").read_text()
 
 
 def test_frame_accuracy_interval_weights_speakers_by_frames(tmp_path):

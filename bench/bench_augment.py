@@ -12,11 +12,12 @@ the training loader (2 s chunks, utterance CMVN, VAD, SpecAugment; ``--workers``
 
 each as examples/s (median of ``--repeats`` epochs after a warm-up epoch) and as a ratio to
 the baseline measured in the same run; then the cost of each kind alone, in-process (ms per
-example, median).
+example, median). The setups take turns within each repetition, so a shared machine's load
+changes hit them alike. Run it as jobs run (utils/run.py sets OMP_NUM_THREADS=1).
 
 Example::
 
-    .venv/bin/python bench/bench_augment.py --num-utts 96 --workers 2 --repeats 5
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_augment.py --num-utts 96 --workers 2 --repeats 5
 """
 
 from __future__ import annotations
@@ -101,39 +102,71 @@ def make_source(data: Path, workers: int, augment: str | None):
     return make_batch_source(cfg, data, targets, train=True)
 
 
-def examples_per_second(source, repeats: int) -> float:
-    rates = []
-    for epoch in range(repeats + 1):  # epoch 0 warms up (worker start, caches)
-        source.set_epoch(epoch)
-        start = time.perf_counter()
-        count = sum(len(batch.utt_ids) for batch in source)
-        if epoch:
-            rates.append(count / (time.perf_counter() - start))
-    return statistics.median(rates)
+SETUPS = (
+    ("feats.scp (baseline)", None),
+    ("audio, prob 0", "prob: 0.0"),
+    ("audio, prob 0.6", "prob: 0.6"),
+    ("audio, prob 1.0", "prob: 1.0"),
+)
+KINDS = (
+    ("feats.scp", None),
+    ("audio, clean", "prob: 0.0"),
+    ("audio, reverb", "prob: 1.0, kinds: {reverb: 1}"),
+    ("audio, noise", "prob: 1.0, kinds: {noise: 1}"),
+    ("audio, music", "prob: 1.0, kinds: {music: 1}"),
+    ("audio, babble", "prob: 1.0, kinds: {babble: 1}"),
+)
+
+
+def interleaved(runs: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of ``runs[name](epoch)`` per name; the names take turns within each
+    repetition, so a change of machine load hits them all alike. Epoch 0 warms up."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for epoch in range(repeats + 1):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run(epoch)
+            if epoch:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def loader_throughput(data: Path, workers: int, repeats: int) -> None:
+    sources = {name: make_source(data, workers, augment) for name, augment in SETUPS}
+
+    def epoch_of(source):
+        def run(epoch):
+            source.set_epoch(epoch)
+            for _ in source:
+                pass
+
+        return run
+
+    seconds = interleaved({name: epoch_of(source) for name, source in sources.items()}, repeats)
+    count = len(sources[SETUPS[0][0]].dataset)
+    base = count / seconds[SETUPS[0][0]]
+    for name, value in seconds.items():
+        rate = count / value
+        print(f"  {name:22s} {rate:8.1f} examples/s  ratio {rate / base:5.2f}")
 
 
 def per_kind_cost(data: Path, repeats: int) -> None:
-    """ms per example in-process for each kind alone (and clean audio), median of epochs."""
-    print("\nper example, in-process (0 workers):")
-    base = None
-    for name, augment in (
-        ("feats.scp", None),
-        ("audio, clean", "prob: 0.0"),
-        ("audio, reverb", "prob: 1.0, kinds: {reverb: 1}"),
-        ("audio, noise", "prob: 1.0, kinds: {noise: 1}"),
-        ("audio, music", "prob: 1.0, kinds: {music: 1}"),
-        ("audio, babble", "prob: 1.0, kinds: {babble: 1}"),
-    ):
-        dataset = make_source(data, 0, augment).dataset
-        times = []
-        for epoch in range(repeats + 1):
-            start = time.perf_counter()
+    """ms per example in-process for each kind alone (and clean audio)."""
+    datasets = {name: make_source(data, 0, augment).dataset for name, augment in KINDS}
+
+    def items_of(dataset):
+        def run(epoch):
             for i in range(len(dataset)):
                 dataset[(epoch, i)]
-            times.append((time.perf_counter() - start) / len(dataset))
-        ms = 1000 * statistics.median(times[1:])
-        base = base or ms
-        print(f"  {name:16s} {ms:7.2f} ms/example  ({ms / base:5.2f}x feats.scp)")
+
+        return run
+
+    seconds = interleaved({name: items_of(dataset) for name, dataset in datasets.items()}, repeats)
+    print("\nper example, in-process (0 workers):")
+    base = seconds[KINDS[0][0]]
+    for name, value in seconds.items():
+        ms = 1000 * value / len(datasets[name])
+        print(f"  {name:16s} {ms:7.2f} ms/example  ({value / base:5.2f}x feats.scp)")
 
 
 def main() -> None:
@@ -147,18 +180,9 @@ def main() -> None:
         data = build_recipe(root, args.num_utts)
         os.chdir(root)  # data.augment paths are relative to the recipe dir
         setup = f"{args.workers} workers, median of {args.repeats}"
-        print(f"{args.num_utts} utterances of 3-8 s, 2 s chunks, {setup}:")
-        base = None
-        for name, augment in (
-            ("feats.scp (baseline)", None),
-            ("audio, prob 0", "prob: 0.0"),
-            ("audio, prob 0.6", "prob: 0.6"),
-            ("audio, prob 1.0", "prob: 1.0"),
-        ):
-            rate = examples_per_second(make_source(data, args.workers, augment), args.repeats)
-            base = base or rate
-            print(f"  {name:22s} {rate:8.1f} examples/s  ratio {rate / base:5.2f}")
-        per_kind_cost(data, max(args.repeats // 2, 1))
+        print(f"{args.num_utts} utterances of 3-8 s, 2 s chunks, {setup}, interleaved:")
+        loader_throughput(data, args.workers, args.repeats)
+        per_kind_cost(data, args.repeats)
 
 
 if __name__ == "__main__":

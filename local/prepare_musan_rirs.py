@@ -10,14 +10,11 @@ Example (from a recipe directory; the training configs read corpus/musan, corpus
 """
 
 import sys
-from pathlib import Path
 
-# Python puts this script's directory first on sys.path (where utils/queue.py would shadow the
-# standard library's queue); put the repository root there instead (local/ may be a recipe symlink).
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+import _kaldinn_entry  # noqa: F401  (first import: no script dir on sys.path, see that file)
 
-from kaldinn.cli import run_main  # noqa: E402
-from kaldinn.corpora.musan_rirs import main  # noqa: E402
+from kaldinn.cli import run_main
+from kaldinn.corpora.musan_rirs import main
 
 if __name__ == "__main__":
     sys.exit(run_main(main))

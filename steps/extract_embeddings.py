@@ -3,6 +3,8 @@
 
 import sys
 
+import _kaldinn_entry  # noqa: F401  (first import: no script dir on sys.path, see that file)
+
 from kaldinn.cli import run_main
 from kaldinn.steps.extract_embeddings import main
 

@@ -8,6 +8,8 @@ Example: utils/compute_sv_metrics.py --json data/test/trials exp/xvector/scores
 
 import sys
 
+import _kaldinn_entry  # noqa: F401  (first import: no script dir on sys.path, see that file)
+
 from kaldinn.bin.compute_sv_metrics import main
 from kaldinn.cli import run_main
 

@@ -13,14 +13,11 @@ tail; Ctrl-C runs qdel. Options map to qsub flags through the config (see conf/q
 """
 
 import sys
-from pathlib import Path
 
-# Python puts this script's directory first on sys.path, where this very file would shadow the
-# standard library's queue; put the repository root there instead (utils/ may be a recipe symlink).
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+import _kaldinn_entry  # noqa: F401  (first import: no script dir on sys.path, see that file)
 
-from kaldinn.cli import run_main  # noqa: E402
-from kaldinn.dispatch.gridengine import run_queue_main  # noqa: E402
+from kaldinn.cli import run_main
+from kaldinn.dispatch.gridengine import run_queue_main
 
 if __name__ == "__main__":
     sys.exit(run_main(run_queue_main))

@@ -93,9 +93,9 @@ def test_array_runs_with_safe_name_logs_and_failure(fake, monkeypatch, capsys):
 
 
 def test_utils_scripts_still_get_the_standard_queue_module(tmp_path):
-    # Python puts utils/ first on sys.path for every script there; the shims replace that entry
-    # with the repository root so utils/queue.py cannot shadow the standard library's queue
-    # (run.py's thread pool needs it).
+    # Python puts utils/ first on sys.path for every script there; utils/_kaldinn_entry.py takes it
+    # off so utils/queue.py cannot shadow the standard library's queue (run.py's thread pool needs
+    # it). tests/test_entry_scripts.py checks every entry script the same way.
     out = subprocess.run(
         [sys.executable, str(REPO / "utils/run.py"), "JOB=1:2", "log/q.JOB.log", "echo", "JOB"],
         cwd=tmp_path,

@@ -1,0 +1,1 @@
+../utils/_kaldinn_entry.py

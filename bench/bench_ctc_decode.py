@@ -6,13 +6,14 @@ unit per frame (blank on ~70% of frames) with Gaussian noise of std ``--noise`` 
 logits (1.0: peaky, like a trained model; 2.0: many units above the pruning threshold on
 most frames). Both decoders consider units with log-posterior >= -5 and drop hypotheses
 more than 10 below the best (pyctcdecode's defaults). Prints utterances/s and ratios
-against pyctcdecode measured in the same run, and how many best hypotheses agree. Without
-pyctcdecode installed (``.venv/bin/pip install pyctcdecode``; bench only) the comparison
-is skipped with a message. Pin to one core with ``taskset -c 0``.
+against pyctcdecode measured in the same run, and how many best hypotheses agree.
+pyctcdecode lives in the benchmarks' own venv, .venv-bench (`make bench-venv`), never in .venv:
+its numpy<2 pin would break pandas 3 there. Without it the comparison is skipped with a
+message. Pin to one core with ``taskset -c 0``.
 
 Example::
 
-    taskset -c 0 .venv/bin/python bench/bench_ctc_decode.py --utts 200 --noise 1.0
+    make bench-venv && taskset -c 0 .venv-bench/bin/python bench/bench_ctc_decode.py --utts 200 --noise 1.0
 """
 
 from __future__ import annotations
@@ -56,7 +57,10 @@ def run_pyctcdecode(utts, beam: int):
     try:
         from pyctcdecode import build_ctcdecoder
     except ImportError:
-        print("pyctcdecode: not installed, comparison skipped (.venv/bin/pip install pyctcdecode)")
+        print(
+            "pyctcdecode: not installed, comparison skipped"
+            " (`make bench-venv` installs it in .venv-bench; run this with .venv-bench/bin/python)"
+        )
         return None
     decoder = build_ctcdecoder(LABELS)
     return timed(

@@ -155,25 +155,8 @@ class _Builder:
                 self.add_utterance(spk, "sv_test", "sv", "en")
 
     def add_lid(self) -> None:
-        """Language ID: multilingual training speakers, one language per dev/test speaker.
-
-        A training speaker reads its ``lid_utts`` utterances in consecutive languages of the
-        list (speaker k starts at language k * lid_utts), so every language gets the same
-        number of utterances and no voice predicts a language: a network cannot score on the
-        training set by recognising its speakers. Dev and test speakers are unseen voices that
-        each speak one language, as in an evaluation.
-        """
-        languages = self.spec.lid_languages
         for split, per_language in zip(("train", "dev", "test"), self.spec.lid_speakers, strict=True):
-            if split == "train":
-                turn = 0
-                for _ in range(per_language * len(languages)):
-                    spk = self.new_speaker()
-                    for _ in range(self.spec.lid_utts):
-                        self.add_utterance(spk, "lid_train", "lid", languages[turn % len(languages)])
-                        turn += 1
-                continue
-            for language in languages:
+            for language in self.spec.lid_languages:
                 for _ in range(per_language):
                     spk = self.new_speaker()
                     for _ in range(self.spec.lid_utts):

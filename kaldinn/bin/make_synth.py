@@ -2,12 +2,14 @@
 
 Usage: local/make_synth.py [--preset tiny|small|large] [--seed 777] [--nj 2] [--cmd utils/run.py]
                            [--snr-low dB] [--snr-high dB] [--reverb-prob p] [--jitter f]
-                           [--overwrite false] <corpus-dir> <data-dir>
+                           [--overwrite false] [--results-md RESULTS.md] <corpus-dir> <data-dir>
 
 Writes <corpus-dir>/{plan.json,wav/,shards/,log/synth.JOB.log,.done} and the data dirs
 <data-dir>/{digits,lid,words}_{train,dev,test}, sv_{train,enroll,test}, lang/phones.txt
 (words_* hold isolated words with ``utt2label``). A re-run with the same plan and data dir
-is a no-op (``.done``) unless ``--overwrite true``.
+is a no-op (``.done``) unless ``--overwrite true``. ``--results-md FILE`` starts FILE afresh
+(the old one kept as FILE.bak) with a corpus section: the sections a run's scoring stages
+append then all come from that run.
 
 Example::
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -42,6 +45,9 @@ def build_parser() -> KaldiArgumentParser:
     )
     parser.add_argument("--jitter", type=float, help="relative rate/pitch jitter (default: the preset's)")
     parser.add_argument("--overwrite", type=str2bool, default=False, help="remake even if .done (true|false)")
+    parser.add_argument(
+        "--results-md", default=None, help="start this results file with the corpus summary (old one -> .bak)"
+    )
     parser.add_argument("corpus_dir")
     parser.add_argument("data_dir")
     return parser
@@ -92,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     digest, done = plan.digest(), corpus / ".done"
     if not args.overwrite and is_done(done, digest, data_dir):
         print(f"make_synth.py: {corpus} is up to date (.done); --overwrite true remakes it", file=sys.stderr)
+        if args.results_md:
+            summary = json.loads(done.read_text(encoding="utf-8"))["summary"]
+            start_results(Path(args.results_md), plan, summary, command_line(argv))
         return 0
     done.unlink(missing_ok=True)
     for stale in ("wav", "shards"):
@@ -106,7 +115,36 @@ def main(argv: list[str] | None = None) -> int:
     write_text_atomic(done, json.dumps(marker, indent=1) + "\n")
     for line in summary.splitlines():
         print(f"make_synth.py: {line}", file=sys.stderr)
+    if args.results_md:
+        start_results(Path(args.results_md), plan, summary.splitlines(), command_line(argv))
     return 0
+
+
+def command_line(argv: list[str] | None) -> str:
+    return shlex.join(["local/make_synth.py", *(sys.argv[1:] if argv is None else argv)])
+
+
+def start_results(path: Path, plan, summary: list[str], command: str) -> None:
+    """A fresh results file whose first section is the corpus; the old file becomes ``.bak``."""
+    if path.is_file():
+        path.replace(path.with_name(path.name + ".bak"))
+    lines = [
+        "# Results",
+        "",
+        "Every section below was written by one run of the recipe's stages, each with its command",
+        "and config. Intervals are 95% bootstrap intervals over the unit that is independent",
+        "(speakers for accuracies and verification, utterances for WER, as compute-wer-bootci).",
+        "",
+        f"## Corpus (preset `{plan.preset}`, seed {plan.seed}; stage 0)",
+        "",
+        f"- command: `{command}`",
+        "",
+        "```",
+        *summary,
+        "```",
+        "",
+    ]
+    write_text_atomic(path, "\n".join(lines))
 
 
 if __name__ == "__main__":

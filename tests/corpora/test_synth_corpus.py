@@ -176,3 +176,15 @@ def test_make_synth_rejects_bad_knobs(tmp_path):
         str(tmp_path / "d"),
     ]
     assert run_main(make_synth.main, argv) == 2
+
+
+def test_make_synth_starts_a_results_file_with_the_corpus(made, tmp_path):
+    root, argv = made
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# an older run\n")
+    args = argv + ["--results-md", str(results), str(root / "corpus"), str(root / "data")]
+    assert make_synth.main(args) == 0  # up to date: no synthesis, but a fresh results file
+    text = results.read_text()
+    assert text.startswith("# Results\n") and "## Corpus (preset `tiny`, seed" in text
+    assert "local/make_synth.py" in text and "words_train" in text and "hours" in text
+    assert (tmp_path / "RESULTS.md.bak").read_text() == "# an older run\n"

@@ -1,4 +1,5 @@
-"""Every shipped training config (egs/*/*/conf/*.yaml with a `model:` key) builds on CPU."""
+"""Every shipped training config (egs/*/*/conf/*.yaml and conf/large/*.yaml with a `model:` key)
+builds on CPU."""
 
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from kaldinn.train.config import load_config
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = sorted(
     path
-    for path in ROOT.glob("egs/*/*/conf/*.yaml")
+    for pattern in ("egs/*/*/conf/*.yaml", "egs/*/*/conf/large/*.yaml")
+    for path in ROOT.glob(pattern)
     if isinstance(data := yaml.safe_load(path.read_text()), dict) and "model" in data
 )
 
@@ -21,6 +23,12 @@ CONFIGS = sorted(
 def test_the_synthetic_recipe_ships_its_three_configs():
     names = {p.name for p in CONFIGS if p.parts[-4:-2] == ("synth", "s5")}
     assert {"lid_hgru.yaml", "phone_lstm.yaml", "word_gru.yaml"} <= names
+
+
+def test_the_synthetic_recipe_has_a_large_config_for_each_small_one():
+    synth = ROOT / "egs" / "synth" / "s5" / "conf"
+    small = {p.name for p in CONFIGS if p.parent == synth}
+    assert small and small == {p.name for p in CONFIGS if p.parent == synth / "large"}
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(ROOT)))

@@ -65,7 +65,7 @@ PRESETS: dict[str, Preset] = {
     # 2,200 target and 94,380 non-target utterance pairs (trials_utt).
     "small": Preset(
         "small", (100, 10, 20), 10, 7, 400, 8, 40, 3, 11, LANGUAGES[:12], (40, 4, 8), 6, 3, 8,
-        (100, 20, 20), 20,
+        (200, 20, 40), 20,
         Knobs(snr_low=5.0, snr_high=30.0, reverb_prob=0.3, jitter=0.08),
     ),
     "large": Preset(

@@ -62,15 +62,32 @@ def test_alignments_match_feature_frames(recipe_dir):
 
 def test_models_are_trained_and_results_recorded(recipe_dir):
     results = (recipe_dir / "RESULTS.md").read_text()
+    assert results.startswith("# Results") and "## Corpus (preset `tiny`" in results
     for tag in (
+        "LID: statistics + logistic regression on lid_test",
         "LID: lid_hgru on lid_test",
+        "Phones: phone_mlp (frame baseline) on digits_test",
         "Phones: phone_lstm on digits_test",
+        "Words: statistics + logistic regression on words_test",
         "Words: word_gru on words_test",
     ):
-        assert tag in results
-    assert "Speaker verification: sv_test trials" in results
-    assert results.count("| xvector_") == 8  # four systems x (cosine, PLDA)
-    for name in ("lid_hgru", "phone_lstm", "word_gru", "xvector_i_softmax"):
+        assert f"## {tag}" in results
+    assert "accuracy_ci95" in results  # speaker-bootstrap intervals beside every accuracy
+    # Both SV lists, each with the statistics baseline and five systems x (cosine, PLDA).
+    utt = results.split("## Speaker verification: sv_test utterance pairs (trials_utt)")[1]
+    enr = utt.split("## Speaker verification: enrolled speakers vs sv_test utterances (trials)")[1]
+    utt = utt.split("## Speaker verification: enrolled")[0]
+    systems = ["statistics baseline, cosine"] + [
+        f"{name}, {backend}"
+        for name in ("xvector_i_softmax", "xvector_iii_e2e_b", "xvector_iv_e2e_a_blue")
+        + ("xvector_ivu_e2e_a_uniform", "xvector_v_combined")
+        for backend in ("cosine", "plda")
+    ]
+    for table in (utt.split("Paired comparisons")[0], enr):
+        rows = [line for line in table.splitlines() if line.startswith("| ")]
+        assert [r.split(" | ")[0][2:] for r in rows if r.split(" | ")[0][2:] in systems] == systems
+    assert "Paired comparisons" in utt and "P(B better)" in utt
+    for name in ("lid_hgru", "phone_mlp", "phone_lstm", "word_gru", "xvector_i_softmax"):
         assert (recipe_dir / "exp" / name / "final.pt").is_file()
     # Pseudo log-likelihoods for Kaldi's mapped decoders: one row per input frame.
     frames = read_table(recipe_dir / "data" / "digits_test" / "utt2num_frames")
@@ -114,3 +131,50 @@ def test_ctc_systems_are_decoded_and_scored(recipe_dir):
     )
     assert (decode / "wer").read_text().startswith("%WER ")
     assert (decode / "cer").read_text().startswith("%CER ")
+
+
+# Each recipe network on its tiny training set, a fixed number of optimisation steps at a
+# constant learning rate (no early stop, no averaging): the training accuracy must be far
+# above chance. It fails when a model stops learning (labels lost, gradients cut, features
+# broken), whatever the test-set numbers of the small preset say.
+LEARNS = [
+    # config, train dir, steps, chance, required train accuracy
+    ("lid_hgru", "lid_train", 40, 1 / 4, 0.9),
+    ("word_gru", "words_train", 40, 1 / 3, 0.9),
+    ("phone_lstm", "digits_train", 40, None, 0.6),
+    ("xvector_i_softmax", "sv_train", 40, 1 / 3, 0.75),
+]
+
+
+@pytest.mark.parametrize(("config", "train", "steps", "chance", "required"), LEARNS)
+def test_recipe_networks_learn_their_training_set(recipe_dir, config, train, steps, chance, required):
+    import json
+
+    exp = f"exp/learns_{config}"
+    dev = train.replace("train", "dev") if train != "sv_train" else "sv_train"
+    overrides = [
+        f"train.epochs={steps}",  # every tiny training set is one batch: one step an epoch
+        "train.early_stop_patience=0",
+        "train.average_last=1",
+        "scheduler=constant",
+        "scheduler_args={}",
+        "data.num_workers=0",  # one tiny batch: worker processes would cost more than they read
+    ]
+    set_args = [arg for o in overrides for arg in ("--set", o)]
+    result = subprocess.run(
+        ["steps/train.py", *set_args, "--config", f"conf/{config}.yaml", f"data/{train}", f"data/{dev}", exp],
+        cwd=recipe_dir,
+        env=script_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [json.loads(line) for line in (recipe_dir / exp / "metrics.jsonl").read_text().splitlines()]
+    assert len(rows) == steps
+    if chance is None:  # frame labels: chance is the most frequent phone's share of the frames
+        ali = RandomAccessReader(f"scp:{recipe_dir / 'data' / train / 'ali.scp'}")
+        labels = np.concatenate([ali[u] for u in read_table(recipe_dir / "data" / train / "utt2spk")])
+        chance = np.bincount(labels).max() / len(labels)
+    final = rows[-1]["train_acc"]
+    assert final >= required and final > chance + 0.3, (config, chance, [r["train_acc"] for r in rows])

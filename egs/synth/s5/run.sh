@@ -11,8 +11,9 @@
 # 7-8 speaker verification: x-vector systems (identification, end-to-end strategies A/B with
 # trial weighting, combined schedule) with cosine and PLDA back-ends, 9-11 CTC on connected
 # digits: character and phone units, greedy / beam / beam + word LM decoding, WER and CER.
-# Cost knob: the CTC models train $ctc_epochs epochs in the demo; ./run.sh --stage 9 --ctc-epochs ""
-# trains them fully (their YAML's 15 epochs, the expensive variant).
+# Every network reports beside a naive baseline the recipe computes itself (statistics + logistic
+# regression for LID and words, a frame MLP for phones, statistics + cosine for SV); every score
+# carries a 95% bootstrap interval (speakers resampled; utterances for WER, as compute-wer-bootci).
 # Outputs: corpus/ (wav files), data/<set>/ (Kaldi data dirs with feats.scp, cmvn.scp, vad.scp),
 # fbank/ (feature arks), exp/<name>/ (models, logs, forward outputs, scores), RESULTS.md.
 . ./path.sh
@@ -26,21 +27,24 @@ seed=777
 nj=2
 feat_type=fbank   # fbank | mfcc
 compress=true     # Kaldi's default feature compression (method 2)
+nnet_conf=        # network configs: conf (tiny, small) or conf/large (the large preset, GPU hosts)
 # Speaker-verification systems compared in stage 8 (conf/<name>.yaml); each is scored with a
 # cosine and a PLDA back-end, so (ii) "identification-only x-vector + PLDA" comes with (i).
 train_opts=""     # extra steps/train.py options for every model, e.g. "--set train.epochs=1"
-sv_systems="xvector_i_softmax xvector_iii_e2e_b xvector_iv_e2e_a_blue xvector_v_combined"
+sv_systems="xvector_i_softmax xvector_iii_e2e_b xvector_iv_e2e_a_blue xvector_ivu_e2e_a_uniform xvector_v_combined"
 # CTC on digits_* (stages 9-11): one BiLSTM per unit kind (conf/ctc_<unit>_bilstm.yaml), decoded
 # greedy, by prefix beam search of width ctc_beam, and (char units) with a word trigram LM.
-# ctc_epochs keeps `make demo` within its time budget; --ctc-epochs "" trains the YAML's 15 epochs
-# (the expensive variant). --train-opts "--set train.epochs=N" overrides both.
+# ctc_epochs overrides the YAMLs' epochs (12, the demo's budget; "" keeps them);
+# --train-opts "--set train.epochs=N" overrides every model.
 ctc_units="char phone"  # char | phone | "char phone"
-ctc_epochs=10
+ctc_epochs=""
 ctc_beam=10
 ctc_lm_weight=0.5
 
 help_message="Usage: $0 [--stage N] [--stop-stage N] [--preset tiny|small|large] [--nj N] [--seed N]"
 . utils/parse_options.sh
+
+[ -n "$nnet_conf" ] || { nnet_conf=conf; [ "$preset" != large ] || nnet_conf=conf/large; }
 
 log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') (${0##*/}:${BASH_LINENO[0]}) $*"; }
 # Jobs are split by speaker; small sets (the tiny preset) may have fewer speakers than $nj.
@@ -51,7 +55,11 @@ sets="digits_train digits_dev digits_test lid_train lid_dev lid_test sv_train sv
 
 if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   log "Stage 0: synthesise the corpus (preset $preset, seed $seed) and prepare data dirs"
-  local/make_synth.py --preset "$preset" --seed "$seed" --nj "$nj" --cmd "$train_cmd" corpus data
+  local/make_synth.py --preset "$preset" --seed "$seed" --nj "$nj" --cmd "$train_cmd" \
+    --results-md RESULTS.md corpus data
+  # Noise and impulse-response sets in MUSAN / RIRS_NOISES layouts for on-the-fly augmentation
+  # (the `data.augment` block of conf/large/*.yaml; egs/voxceleb/v1 reads the real ones).
+  local/make_noise_corpora.py --seed "$seed" corpus
 fi
 
 if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
@@ -81,9 +89,17 @@ if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
 fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
-  log "Stage 4: language ID, hierarchical GRU with segment attention (lid_*)"
+  log "Stage 4: language ID (lid_*): statistics + logistic regression baseline, hierarchical GRU"
+  # The naive reference: per-utterance statistics of speaker-normalised fbank (mean, std, delta
+  # std, 90th percentile) and a logistic regression whose L2 is picked on lid_dev.
+  exp=exp/lid_stats_lr
+  $train_cmd "$exp/log/train.log" steps/train_stats_baseline.py --labels utt2lang --vad true \
+    data/lid_train data/lid_dev data/lid_test "$exp"
+  steps/score_classification.py --lid true --results-md RESULTS.md \
+    --tag "LID: statistics + logistic regression on lid_test" \
+    data/lid_test/utt2lang "$exp/forward_lid_test" "$exp/score_lid_test"
   exp=exp/lid_hgru
-  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config conf/lid_hgru.yaml \
+  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/lid_hgru.yaml" \
     data/lid_train data/lid_dev "$exp"
   steps/forward.py --nj "$(nj_for data/lid_test)" --cmd "$decode_cmd" --write-attention true \
     data/lid_test "$exp" "$exp/forward_lid_test"
@@ -92,9 +108,17 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
 fi
 
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
-  log "Stage 5: frame-level phone classification, BiLSTM (digits_*, ali.scp targets)"
+  log "Stage 5: frame-level phone classification (digits_*, ali.scp targets): frame MLP baseline, BiLSTM"
+  # The naive reference: an MLP on +-5 spliced frames, each frame classified on its own.
+  exp=exp/phone_mlp
+  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/phone_mlp.yaml" \
+    data/digits_train data/digits_dev "$exp"
+  steps/forward.py --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" \
+    data/digits_test "$exp" "$exp/forward_digits_test"
+  steps/score_classification.py --results-md RESULTS.md --tag "Phones: phone_mlp (frame baseline) on digits_test" \
+    scp:data/digits_test/ali.scp "$exp/forward_digits_test" "$exp/score_digits_test"
   exp=exp/phone_lstm
-  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config conf/phone_lstm.yaml \
+  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/phone_lstm.yaml" \
     data/digits_train data/digits_dev "$exp"
   # Label priors for pseudo log-likelihoods (Kaldi's mapped decoders: log p(s|x) - log p(s)).
   steps/compute_priors.py --num-classes "$(wc -l < data/lang/phones.txt)" \
@@ -111,9 +135,15 @@ if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
 fi
 
 if [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
-  log "Stage 6: isolated spoken-word classification, BiGRU with attention pooling (words_*)"
+  log "Stage 6: isolated spoken words (words_*): statistics + logistic regression baseline, BiGRU"
+  exp=exp/words_stats_lr
+  $train_cmd "$exp/log/train.log" steps/train_stats_baseline.py --labels utt2label --vad true \
+    data/words_train data/words_dev data/words_test "$exp"
+  steps/score_classification.py --results-md RESULTS.md \
+    --tag "Words: statistics + logistic regression on words_test" \
+    data/words_test/utt2label "$exp/forward_words_test" "$exp/score_words_test"
   exp=exp/word_gru
-  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config conf/word_gru.yaml \
+  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/word_gru.yaml" \
     data/words_train data/words_dev "$exp"
   steps/forward.py --nj "$(nj_for data/words_test)" --cmd "$decode_cmd" \
     data/words_test "$exp" "$exp/forward_words_test"
@@ -122,32 +152,77 @@ if [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
 fi
 
 if [ "$stage" -le 7 ] && [ "$stop_stage" -ge 7 ]; then
-  log "Stage 7: speaker verification: hold out 2 utterances per sv_train speaker for validation"
-  utils/subset_data_dir.py --per-spk data/sv_train 2 data/sv_cv
+  log "Stage 7: speaker verification: hold out 1 utterance per sv_train speaker for validation"
+  utils/subset_data_dir.py --per-spk data/sv_train 1 data/sv_cv
   utils/filter_scp.py --exclude data/sv_cv/utt2spk data/sv_train/utt2spk | cut -d' ' -f1 > data/sv_tr.list
   utils/subset_data_dir.py --utt-list data/sv_tr.list data/sv_train data/sv_tr
 fi
 
 if [ "$stage" -le 8 ] && [ "$stop_stage" -ge 8 ]; then
-  log "Stage 8: speaker verification systems: $sv_systems"
-  systems=()
+  log "Stage 8: speaker verification: statistics + cosine baseline and x-vector systems: $sv_systems"
+  # Two trial lists of the 40 unseen sv_test speakers: trials_utt pairs every two test
+  # utterances (VoxCeleb1-O style, the main list); trials scores enrolled speakers (sv_enroll
+  # sessions) against test utterances.
+  score_lists() {  # <exp> <backend>: score both lists with the back-end in <exp>/backend
+    steps/score_trials.py --backend "$2" --backend-dir "$1/backend" \
+      data/sv_test/trials_utt "$1/xvectors_sv_test" "$1/xvectors_sv_test" "$1/scores_utt_$2"
+    steps/score_trials.py --backend "$2" --backend-dir "$1/backend" \
+      data/sv_test/trials "$1/xvectors_sv_enroll" "$1/xvectors_sv_test" "$1/scores_$2"
+  }
+  # The naive reference: the same per-utterance statistics as the LID baseline (no CMVN: speaker
+  # CMVN would normalise a test utterance with its true speaker's statistics), standardised on
+  # sv_train, scored by cosine.
+  exp=exp/sv_stats
+  for x in sv_train sv_enroll sv_test; do
+    $train_cmd "$exp/log/extract_$x.log" steps/extract_stats_embeddings.py --vad true \
+      data/sv_train "data/$x" "$exp/xvectors_$x"
+  done
+  steps/train_backend.py --backend cosine "$exp/xvectors_sv_train" "$exp/backend"
+  score_lists "$exp" cosine
+  sv_table_opts=(--utt2spk data/sv_enroll/utt2spk --utt2spk data/sv_test/utt2spk)  # speaker bootstrap
+  systems_utt=("statistics baseline, cosine=$exp/scores_utt_cosine")
+  systems_enr=("statistics baseline, cosine=$exp/scores_cosine")
   for name in $sv_systems; do
     exp=exp/$name
-    $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "conf/$name.yaml" data/sv_tr data/sv_cv "$exp"
+    $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/$name.yaml" data/sv_tr data/sv_cv "$exp"
     for x in sv_train sv_enroll sv_test; do
       steps/extract_embeddings.py --nj "$(nj_for "data/$x")" --cmd "$decode_cmd" "data/$x" "$exp" "$exp/xvectors_$x"
     done
     for backend in cosine plda; do
       steps/train_backend.py --backend "$backend" "$exp/xvectors_sv_train" "$exp/backend"
-      steps/score_trials.py --backend "$backend" --backend-dir "$exp/backend" \
-        data/sv_test/trials "$exp/xvectors_sv_enroll" "$exp/xvectors_sv_test" "$exp/scores_$backend"
-      systems+=("$name, $backend, no norm=$exp/scores_$backend")
+      score_lists "$exp" "$backend"
+      systems_utt+=("$name, $backend=$exp/scores_utt_$backend")
+      systems_enr+=("$name, $backend=$exp/scores_$backend")
     done
   done
+  # Paired speaker-bootstrap comparisons (the same replicates for both systems) behind the
+  # seed-003 claims, fixed before any result was seen: "A=B" reads "does B improve on A".
+  compare=()
+  for b in cosine plda; do
+    compare+=(--compare "statistics baseline, cosine=xvector_i_softmax, $b")
+    compare+=(--compare "xvector_i_softmax, $b=xvector_iii_e2e_b, $b")            # E2E vs identification
+    compare+=(--compare "xvector_iii_e2e_b, $b=xvector_ivu_e2e_a_uniform, $b")    # strategy A vs B
+    compare+=(--compare "xvector_ivu_e2e_a_uniform, $b=xvector_iv_e2e_a_blue, $b") # BLUE vs uniform
+    compare+=(--compare "xvector_iii_e2e_b, $b=xvector_v_combined, $b")           # combined vs E2E
+    compare+=(--compare "xvector_i_softmax, $b=xvector_v_combined, $b")           # combined vs identification
+  done
+  # Only comparisons whose systems were all run (sv_systems may be cut down).
+  run_compare=()
+  for ((i = 1; i < ${#compare[@]}; i += 2)); do
+    pair=${compare[i]} ok=true
+    for side in "${pair%%=*}" "${pair#*=}"; do
+      [[ " ${systems_utt[*]} " == *"$side="* ]] || ok=false
+    done
+    $ok && run_compare+=(--compare "$pair")
+  done
+  python -m kaldinn.bin.sv_results_table --trials data/sv_test/trials_utt --results-md RESULTS.md \
+    "${sv_table_opts[@]}" "${run_compare[@]}" --title "Speaker verification: sv_test utterance pairs (trials_utt)" \
+    --note "Every pair of sv_test utterances (40 unseen speakers). Back-ends trained on sv_train embeddings; no score normalisation. Intervals: speaker bootstrap." \
+    "${systems_utt[@]}"
   python -m kaldinn.bin.sv_results_table --trials data/sv_test/trials --results-md RESULTS.md \
-    --title "Speaker verification: sv_test trials" \
-    --note "Enrolment: the sessions of each sv_enroll speaker (cosine: mean of length-normalised embeddings; PLDA: n-aware LLR). Back-ends trained on sv_train embeddings; no score normalisation." \
-    "${systems[@]}"
+    "${sv_table_opts[@]}" --title "Speaker verification: enrolled speakers vs sv_test utterances (trials)" \
+    --note "Enrolment: the sv_enroll sessions of each speaker (cosine: mean of length-normalised embeddings; PLDA: n-aware LLR). Back-ends trained on sv_train embeddings; no score normalisation." \
+    "${systems_enr[@]}"
 fi
 
 if [ "$stage" -le 9 ] && [ "$stop_stage" -ge 9 ]; then
@@ -174,7 +249,7 @@ if [ "$stage" -le 10 ] && [ "$stop_stage" -ge 10 ]; then
   for unit in $ctc_units; do
     exp=exp/ctc_${unit}_bilstm
     $cuda_cmd "$exp/log/train.log" steps/train.py "${epochs[@]}" $train_opts \
-      --config "conf/ctc_${unit}_bilstm.yaml" "data/digits_train_$unit" "data/digits_dev_$unit" "$exp"
+      --config "$nnet_conf/ctc_${unit}_bilstm.yaml" "data/digits_train_$unit" "data/digits_dev_$unit" "$exp"
   done
 fi
 

@@ -2,7 +2,9 @@
 
 Every CLI exposes ``main(argv: list[str] | None = None) -> int`` so tests can call it
 in-process, and ends its module with ``sys.exit(run_main(main))``. Errors become one
-line on stderr prefixed with the program name: exit 1 for failures, 2 for usage.
+line on stderr prefixed with the program name: exit 1 for failures, 2 for usage. A write
+the OS refused (full disk, read-only, permission, quota) is one line too,
+``<prog>: ERROR: cannot write <path>: <cause>``; KALDINN_DEBUG=1 prints the traceback above it.
 
 Example::
 
@@ -20,9 +22,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
-from kaldinn.errors import KaldinnError, UsageError
+from kaldinn.errors import KaldinnError, UsageError, WriteError
+from kaldinn.io.atomic import WRITE_ONLY_ERRNOS
 
 
 class KaldiArgumentParser(argparse.ArgumentParser):
@@ -71,6 +75,12 @@ def program_name(argv0: str | None = None) -> str:
     return name
 
 
+def print_traceback_if_debug() -> None:
+    """With KALDINN_DEBUG=1 the error line comes after the full traceback."""
+    if os.environ.get("KALDINN_DEBUG", "") not in ("", "0"):
+        traceback.print_exc()
+
+
 def run_main(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
     """Run a CLI ``main``; turn library errors into one stderr line and an exit code."""
     prog = program_name()
@@ -80,7 +90,14 @@ def run_main(main: Callable[[list[str] | None], int], argv: list[str] | None = N
         print(f"{prog}: {err}", file=sys.stderr)
         return 2
     except KaldinnError as err:
+        print_traceback_if_debug()
         print(f"{prog}: ERROR: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        if err.errno not in WRITE_ONLY_ERRNOS or not err.filename:
+            raise
+        print_traceback_if_debug()  # a refused write with a file name: not a bug, one line
+        print(f"{prog}: ERROR: {WriteError(err.filename, err)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # Downstream closed the pipe (e.g. `| head`); Kaldi tools also just stop.

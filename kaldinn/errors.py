@@ -32,3 +32,15 @@ class DispatchError(KaldinnError):
 
 class ConfigError(KaldinnError):
     """A configuration file or option is invalid."""
+
+
+class WriteError(KaldinnError):
+    """The operating system refused a write (full disk, read-only file system, permissions, quota)."""
+
+    def __init__(self, path: object, cause: OSError):
+        self.path, self.cause = str(path), cause
+        super().__init__(f"cannot write {path}: {cause.strerror or cause}")
+
+
+class LockError(KaldinnError):
+    """Another running job holds the directory this step writes."""

@@ -1,6 +1,8 @@
 """Atomic file writing: write to a temporary name in the same directory, then rename.
 
 A reader never sees a half-written file, and a failure leaves the previous file intact.
+An operating-system write error (full disk, read-only file system, permission, quota)
+removes the temporary file and becomes :class:`~kaldinn.errors.WriteError` naming ``path``.
 
 Example::
 
@@ -11,19 +13,32 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from kaldinn.errors import WriteError
+
+# errno values that mean "this file system will not take the write", not a bug in the caller.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT, errno.EPERM, errno.EFBIG, errno.EIO}
+# those that only a write raises (EACCES may come from reading too)
+WRITE_ONLY_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG}
+
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
     """Open a temporary file next to ``path``; on success rename it over ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        if err.errno in WRITE_ERRNOS:
+            raise WriteError(path, err) from err
+        raise
     binary = "b" in mode
     try:
         with os.fdopen(
@@ -34,9 +49,11 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and err.errno in WRITE_ERRNOS:
+            raise WriteError(path, err) from err
         raise
 
 

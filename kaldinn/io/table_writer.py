@@ -2,7 +2,8 @@
 
 The archive is written under its final name (the scp records that name); the scp is
 written to a temporary name and renamed on a successful ``close()``, so a table whose scp
-exists is complete. Leaving a ``with`` block by an exception writes no scp. The token of
+exists is complete. Leaving a ``with`` block by an exception writes no scp and removes the
+partial archive file (e.g. after a full disk). The token of
 each value follows its dtype: float32 -> ``FM``/``FV``, float64 -> ``DM``/``DV``, int32
 1-D -> int32 vector, Python int -> Kaldi int32 scalar; ``compression_method`` (1-7)
 compresses float matrices as Kaldi does.
@@ -16,6 +17,8 @@ Example::
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from kaldinn.errors import TableError
 from kaldinn.io.atomic import atomic_write
@@ -107,19 +110,25 @@ class Writer:
         """Finish the archive (checking an output pipe's status), then commit the scp."""
         if self._closed:
             return
-        self._closed = True
         if self._sink is not None:
-            self._sink.close()
+            try:
+                self._sink.close()
+            except BaseException:
+                self.abort()
+                raise
+        self._closed = True
         if self.spec.ark is not None and self.spec.scp is not None:
             with atomic_write(self.spec.scp) as f:
                 f.writelines(self._scp_lines)
 
     def abort(self) -> None:
-        """Stop without committing: the archive is closed as is and no scp is written."""
+        """Stop without committing: no scp is written and a partial archive file is removed."""
         if not self._closed:
             self._closed = True
             if self._sink is not None:
                 self._sink.abort()
+                if self._sink.is_file:
+                    Path(self.spec.ark).unlink(missing_ok=True)
 
 
 def write_object(wxfilename: str, value, binary: bool = True, compression_method: int | None = None) -> None:

@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -20,7 +21,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from kaldinn.errors import TableError
+from kaldinn.errors import TableError, WriteError
+from kaldinn.io.atomic import WRITE_ERRNOS
 
 _RANGE = re.compile(r"^(?P<base>.*)\[(?P<rows>\d+:\d+)(?:,(?P<cols>\d+:\d+))?\]$")
 _OFFSET = re.compile(r"^(?P<path>.*):(?P<offset>\d+)$")
@@ -117,18 +119,28 @@ class Sink:
         self._owned = owned
 
     def write(self, data: bytes) -> None:
-        """Write bytes; an output pipe whose command went away raises with the command's status."""
+        """Write bytes; an output pipe whose command went away raises with the command's status,
+        a refused write (full disk, ...) raises WriteError naming the file."""
         try:
             self.stream.write(data)
         except BrokenPipeError:
             self._fail_broken_pipe()
+        except OSError as err:
+            self._fail_write(err)
 
     def flush(self) -> None:
-        """Flush buffered bytes (same broken-pipe handling as :meth:`write`)."""
+        """Flush buffered bytes (same error handling as :meth:`write`)."""
         try:
             self.stream.flush()
         except BrokenPipeError:
             self._fail_broken_pipe()
+        except OSError as err:
+            self._fail_write(err)
+
+    def _fail_write(self, err: OSError) -> None:
+        if err.errno in WRITE_ERRNOS:
+            raise WriteError(self.name, err) from err
+        raise err
 
     def _fail_broken_pipe(self) -> None:
         stream, self.stream = self.stream, None
@@ -159,14 +171,21 @@ class Sink:
             if status != 0:
                 raise TableError(f"output pipe command {self.name!r} exited with status {status}")
 
+    @property
+    def is_file(self) -> bool:
+        """True when this sink writes a file of its own (not stdout, not a pipe)."""
+        return self._proc is None and self._owned
+
     def abort(self) -> None:
         """Close without committing: stop a pipe's command; keep whatever a file received."""
         if self._proc is not None:
             self._proc.kill()
-        try:
-            self.close()
-        except (TableError, OSError):
-            pass
+        stream, self.stream = self.stream, None
+        if stream is not None and self._owned:
+            with contextlib.suppress(OSError):
+                stream.close()  # closes the descriptor even when the final flush fails
+        if self._proc is not None:
+            self._proc.wait()
 
 
 def open_output(wxfilename: str) -> Sink:
@@ -181,6 +200,8 @@ def open_output(wxfilename: str) -> Sink:
     try:
         return Sink(wxfilename, open(wxfilename, "wb"))
     except OSError as err:
+        if err.errno in WRITE_ERRNOS:
+            raise WriteError(wxfilename, err) from None
         raise TableError(f"{wxfilename}: cannot open for writing: {err.strerror}") from None
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from kaldinn.cli import KaldiArgumentParser, str2bool
 from kaldinn.errors import KaldinnError, UsageError
+from kaldinn.io.lock import DirLock
 from kaldinn.io.text_table import read_table, write_table
 from kaldinn.steps.make_feats import absolute_output_dir, check_data_dir, merge_tables
 
@@ -149,18 +150,19 @@ def main(argv: list[str] | None = None) -> int:
     model = check_inputs(args)
     data_dir = Path(args.data_dir)
     out_dir = absolute_output_dir(args.decode_dir)
-    for stale in OUTPUTS:
-        (out_dir / stale).unlink(missing_ok=True)  # a failed re-run must not leave old results
-    parts = split_data(data_dir, args.nj)
-    run_jobs(
-        args.cmd,
-        str(out_dir / "log" / "decode.JOB.log"),
-        job_argv(args, model, parts[0].parent, out_dir),
-        args.nj,
-    )
-    hyps = merge_outputs(args, out_dir)
-    summary = f"{len(hyps)} hypotheses in {out_dir}/hyp"
-    if (data_dir / "text").is_file():
-        summary += "; " + score(data_dir, hyps, out_dir)
-    print(f"{PROG}: succeeded: {summary}", file=sys.stderr)
+    with DirLock(out_dir, PROG):  # one job at a time writes out_dir
+        for stale in OUTPUTS:
+            (out_dir / stale).unlink(missing_ok=True)  # a failed re-run must not leave old results
+        parts = split_data(data_dir, args.nj)
+        run_jobs(
+            args.cmd,
+            str(out_dir / "log" / "decode.JOB.log"),
+            job_argv(args, model, parts[0].parent, out_dir),
+            args.nj,
+        )
+        hyps = merge_outputs(args, out_dir)
+        summary = f"{len(hyps)} hypotheses in {out_dir}/hyp"
+        if (data_dir / "text").is_file():
+            summary += "; " + score(data_dir, hyps, out_dir)
+        print(f"{PROG}: succeeded: {summary}", file=sys.stderr)
     return 0

@@ -23,6 +23,7 @@ import numpy as np
 
 from kaldinn.cli import KaldiArgumentParser
 from kaldinn.errors import KaldinnError, UsageError
+from kaldinn.io.lock import DirLock
 from kaldinn.io.text_table import c_sorted, read_table, write_table
 from kaldinn.steps.forward import check_complete
 from kaldinn.steps.make_feats import absolute_output_dir, check_data_dir, merge_tables
@@ -112,16 +113,17 @@ def main(argv: list[str] | None = None) -> int:
         raise KaldinnError(f"{model} does not exist; train the extractor first (steps/train.py)")
     parts = split_data(data_dir, args.nj)  # fails on nj > #speakers before anything is written
     out_dir = absolute_output_dir(args.out_dir)
-    for stale in ("xvector.scp", "spk_xvector.scp", "num_utts.ark", "utt2spk"):
-        (out_dir / stale).unlink(missing_ok=True)  # a failed re-run must not leave old results
-    run_jobs(
-        args.cmd,
-        str(out_dir / "log" / "extract.JOB.log"),
-        job_argv(args, model, parts[0].parent, out_dir),
-        args.nj,
-    )
-    scp = merge_tables([out_dir / f"xvector.{j}.scp" for j in range(1, args.nj + 1)], "extraction")
-    check_complete(scp, data_dir)
-    write_outputs(scp, data_dir, out_dir)
-    print(f"{PROG}: succeeded writing {len(scp)} embeddings to {out_dir}/xvector.scp", file=sys.stderr)
+    with DirLock(out_dir, PROG):  # one job at a time writes out_dir
+        for stale in ("xvector.scp", "spk_xvector.scp", "num_utts.ark", "utt2spk"):
+            (out_dir / stale).unlink(missing_ok=True)  # a failed re-run must not leave old results
+        run_jobs(
+            args.cmd,
+            str(out_dir / "log" / "extract.JOB.log"),
+            job_argv(args, model, parts[0].parent, out_dir),
+            args.nj,
+        )
+        scp = merge_tables([out_dir / f"xvector.{j}.scp" for j in range(1, args.nj + 1)], "extraction")
+        check_complete(scp, data_dir)
+        write_outputs(scp, data_dir, out_dir)
+        print(f"{PROG}: succeeded writing {len(scp)} embeddings to {out_dir}/xvector.scp", file=sys.stderr)
     return 0

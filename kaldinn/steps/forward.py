@@ -29,6 +29,7 @@ from pathlib import Path
 
 from kaldinn.cli import KaldiArgumentParser, str2bool
 from kaldinn.errors import KaldinnError, UsageError
+from kaldinn.io.lock import DirLock
 from kaldinn.io.text_table import c_sorted, read_table, write_table
 from kaldinn.steps.make_feats import absolute_output_dir, check_data_dir, merge_tables
 
@@ -147,11 +148,13 @@ def main(argv: list[str] | None = None) -> int:
         raise KaldinnError(f"{exp_dir}/labels.txt is missing; the utterance model's label map is needed")
     parts = split_data(data_dir, args.nj)  # fails on nj > #speakers before anything is written
     out_dir = absolute_output_dir(args.out_dir)
-    name = ("logpost" if args.output == "log-posterior" else "loglik") if frame_model else "scores"
-    for stale in (f"{name}.scp", "attention.scp", "utt2pred", "scores.txt"):
-        (out_dir / stale).unlink(missing_ok=True)  # a failed re-run must not leave old results
-    log = out_dir / "log" / "forward.JOB.log"
-    run_jobs(args.cmd, str(log), job_argv(args, model, parts[0].parent, out_dir, name, frame_model), args.nj)
-    merge_outputs(args, out_dir, name, frame_model)
-    print(f"{PROG}: succeeded writing {out_dir}/{name}.scp for {data_dir}", file=sys.stderr)
+    with DirLock(out_dir, PROG):  # one job at a time writes out_dir
+        name = ("logpost" if args.output == "log-posterior" else "loglik") if frame_model else "scores"
+        for stale in (f"{name}.scp", "attention.scp", "utt2pred", "scores.txt"):
+            (out_dir / stale).unlink(missing_ok=True)  # a failed re-run must not leave old results
+        log = out_dir / "log" / "forward.JOB.log"
+        job = job_argv(args, model, parts[0].parent, out_dir, name, frame_model)
+        run_jobs(args.cmd, str(log), job, args.nj)
+        merge_outputs(args, out_dir, name, frame_model)
+        print(f"{PROG}: succeeded writing {out_dir}/{name}.scp for {data_dir}", file=sys.stderr)
     return 0

@@ -20,6 +20,7 @@ from pathlib import Path
 from kaldinn.cli import KaldiArgumentParser, str2bool
 from kaldinn.errors import DataDirError, UsageError
 from kaldinn.io.datadir_split import split_data
+from kaldinn.io.lock import DirLock
 from kaldinn.io.text_table import c_sorted, read_table, write_table
 
 PROG = "make_feats.py"
@@ -122,15 +123,16 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"--nj must be >= 1, got {args.nj}")
     log_dir = absolute_output_dir(args.log_dir or str(data_dir / "log"))
     feat_dir = absolute_output_dir(args.feat_dir or str(data_dir / "data"))
-    back_up(data_dir, ["feats.scp", "utt2num_frames", "cmvn.scp", "vad.scp"])
-    parts = split_data(data_dir, args.nj)
-    log = log_dir / f"make_{args.type}_{data_dir.name}.JOB.log"
-    run_jobs(args.cmd, str(log), job_argv(args, data_dir, parts[0].parent, feat_dir, log_dir), args.nj)
-    jobs = range(1, args.nj + 1)
-    feats = merge_tables([feat_dir / f"raw_{args.type}_{data_dir.name}.{j}.scp" for j in jobs], "feature")
-    frames = merge_tables([log_dir / f"utt2num_frames_{data_dir.name}.{j}" for j in jobs], "feature")
-    check_coverage(feats, list(read_table(data_dir / "utt2spk")), "features", data_dir)
-    write_table(data_dir / "utt2num_frames", frames)
-    write_table(data_dir / "feats.scp", {k: feats[k] for k in c_sorted(feats)})  # last: commits
+    with DirLock(data_dir, PROG):  # one job at a time writes the data dir (and its arks)
+        back_up(data_dir, ["feats.scp", "utt2num_frames", "cmvn.scp", "vad.scp"])
+        parts = split_data(data_dir, args.nj)
+        log = log_dir / f"make_{args.type}_{data_dir.name}.JOB.log"
+        run_jobs(args.cmd, str(log), job_argv(args, data_dir, parts[0].parent, feat_dir, log_dir), args.nj)
+        jobs = range(1, args.nj + 1)
+        feats = merge_tables([feat_dir / f"raw_{args.type}_{data_dir.name}.{j}.scp" for j in jobs], "feature")
+        frames = merge_tables([log_dir / f"utt2num_frames_{data_dir.name}.{j}" for j in jobs], "feature")
+        check_coverage(feats, list(read_table(data_dir / "utt2spk")), "features", data_dir)
+        write_table(data_dir / "utt2num_frames", frames)
+        write_table(data_dir / "feats.scp", {k: feats[k] for k in c_sorted(feats)})  # last: commits
     print(f"{PROG}: succeeded creating {args.type} features for {data_dir.name}", file=sys.stderr)
     return 0

@@ -8,7 +8,10 @@ config.yaml, command.txt, checkpoints/, metrics.jsonl, curves.png and final.pt. 
 follows CUDA_VISIBLE_DEVICES (as set by ``$cuda_cmd``; CPU when none). Run it through the
 job runner so the log goes to a file. ``--num-gpus N`` trains with N data-parallel ranks
 on this node (one GPU each, or N CPU ranks with gloo when no GPU is visible) with the same
-global batch, so results match one process; under ``srun`` (or torchrun) the ranks come
+global batch, so results match one process. A rerun resumes from the newest checkpoint that
+loads; ``--restart`` starts over after moving the old checkpoints to checkpoints.old.N. The
+exp dir is locked while training (``kaldinn.io.lock``): a second run on it exits 1 at once,
+naming the running one; under ``srun`` (or torchrun) the ranks come
 from the environment and each task is one rank (``kaldinn.train.distributed``):
 
 Example::
@@ -22,12 +25,14 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
 
 from kaldinn.cli import KaldiArgumentParser
 from kaldinn.errors import DataDirError, UsageError
+from kaldinn.io.lock import DirLock
 
 PROG = "train.py"
 
@@ -35,7 +40,7 @@ PROG = "train.py"
 def build_parser() -> KaldiArgumentParser:
     parser = KaldiArgumentParser(
         prog=PROG,
-        description="Train a network on Kaldi features (resumes from <exp-dir>/checkpoints/last.pt).",
+        description="Train a network on Kaldi features (resumes from the newest checkpoint that loads).",
         usage=f"{PROG} [--config conf.yaml] [--set a.b=v ...] [--print-config] "
         "<train-dir> <valid-dir> <exp-dir>",
     )
@@ -55,6 +60,11 @@ def build_parser() -> KaldiArgumentParser:
         help="data-parallel ranks on this node (CPU ranks when no GPU is visible); "
         "ignored under srun/torchrun, where the environment gives the ranks",
     )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="start over: move <exp-dir>/checkpoints and final.pt to <exp-dir>/checkpoints.old.N first",
+    )
     parser.add_argument("train_dir", nargs="?")
     parser.add_argument("valid_dir", nargs="?")
     parser.add_argument("exp_dir", nargs="?")
@@ -65,9 +75,10 @@ def prepare_label_map(train_dir: Path, source: str, exp_dir: Path, log, save: bo
     """Reuse ``<exp>/labels.txt`` when resuming; otherwise build it from the training data and
     save it (``save=False``: ranks other than 0 build the same map without writing)."""
     from kaldinn.data.labels import LABEL_MAP_FILE, LabelMap, build_label_map
+    from kaldinn.train.state import resume_candidates
 
     path = exp_dir / LABEL_MAP_FILE
-    if path.is_file() and (exp_dir / "checkpoints" / "last.pt").is_file():
+    if path.is_file() and resume_candidates(exp_dir):
         labels = LabelMap.load(path)
         log(f"resuming: {len(labels)} labels from {path}")
         return labels
@@ -92,6 +103,7 @@ def launch_ranks(argv: list[str], num_gpus: int) -> int:
     """Run this step as ``num_gpus`` data-parallel ranks on this node; rank 0 reports success."""
     from kaldinn.train.distributed import launch_local
 
+    argv = [arg for arg in argv if arg != "--restart"]  # done by this process, before the ranks start
     command = [sys.executable, "-m", "kaldinn.steps.train", *argv]
     return launch_local(command, num_gpus, lambda m: print(f"{PROG}: {m}", file=sys.stderr))
 
@@ -155,18 +167,39 @@ def main(argv: list[str] | None = None) -> int:
     train_dir, valid_dir, exp_dir = Path(args.train_dir), Path(args.valid_dir), Path(args.exp_dir)
     check_dirs(train_dir, valid_dir)
     rank_info = ddp.rank_from_env(os.environ)
-    if rank_info is None and args.num_gpus > 1:
-        return launch_ranks(argv, args.num_gpus)
+    with contextlib.ExitStack() as stack:
+        if rank_info is None or rank_info.rank == 0:  # other ranks never write the exp dir
+            stack.enter_context(DirLock(exp_dir, PROG, ["steps/train.py", *argv]))
+            if args.restart:
+                restart(exp_dir)
+        if rank_info is None and args.num_gpus > 1:
+            return launch_ranks(argv, args.num_gpus)  # the ranks run under this process's lock
+        return train_ranks(cfg, (train_dir, valid_dir, exp_dir), argv, rank_info)
+
+
+def restart(exp_dir: Path) -> None:
+    """--restart: move the old checkpoints aside (never delete them) so training starts over."""
+    from kaldinn.train.state import move_checkpoints_aside
+
+    old = move_checkpoints_aside(exp_dir)
+    if old is not None:
+        print(f"{PROG}: --restart: moved the old checkpoints to {old}", file=sys.stderr)
+
+
+def train_ranks(cfg, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) -> int:
+    """Train in this process (one rank of ``rank_info``, or the only one); rank 0 reports success."""
+    from kaldinn.train import distributed as ddp
+
     if rank_info is not None:
         ddp.init_process_group(rank_info, cfg.train.device)
     main_rank = ddp.is_main()
     try:
-        final = train_rank(cfg, (train_dir, valid_dir, exp_dir), argv, rank_info)
+        final = train_rank(cfg, dirs, argv, rank_info)
         ddp.barrier()  # no rank tears the group down while another still talks to it
     finally:
         ddp.shutdown()
     if main_rank:
-        print(f"{PROG}: succeeded training {exp_dir} ({final})", file=sys.stderr)
+        print(f"{PROG}: succeeded training {dirs[2]} ({final})", file=sys.stderr)
     return 0
 
 

@@ -6,6 +6,7 @@ A checkpoint is a dict of tensors and plain containers only, so it loads with
 ``config`` (the resolved training config), ``model_state``; resume checkpoints add
 ``optimizer_state``, ``scheduler_state``, ``scaler_state``, ``trainer_state`` (epoch,
 batches done in it, step, history, ...) and ``rng`` (torch, CUDA, Python, NumPy states).
+``crc32`` checks every tensor and value on load, so a bit flip in the weights is caught.
 
 Example::
 
@@ -16,38 +17,104 @@ Example::
 from __future__ import annotations
 
 import random
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from kaldinn.errors import KaldinnError
-from kaldinn.io.atomic import atomic_write
+from kaldinn.errors import KaldinnError, WriteError
+from kaldinn.io.atomic import WRITE_ERRNOS, atomic_write
 
 FORMAT = "kaldinn-checkpoint-1"
 
 
+class CheckpointError(KaldinnError):
+    """A checkpoint is missing, damaged or not a kaldinn checkpoint."""
+
+
 def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` to ``path`` atomically (temp file + rename)."""
+    """Write ``payload`` to ``path`` atomically (temp file + rename) with a checksum of its contents.
+
+    A refused write (full disk, ...) raises WriteError naming ``path``; the previous file stays.
+    """
+    payload = {"format": FORMAT, **payload}
+    payload["crc32"] = content_crc(payload)
     with atomic_write(path, "wb") as f:
-        torch.save({"format": FORMAT, **payload}, f)
+        recorder = _RecordingFile(f)
+        try:
+            torch.save(payload, recorder)
+        except Exception as err:  # torch turns a failed write into RuntimeError("unexpected pos ...")
+            if recorder.error is not None and recorder.error.errno in WRITE_ERRNOS:
+                raise WriteError(path, recorder.error) from err
+            raise
+
+
+class _RecordingFile:
+    """A binary file that remembers the OSError of a failed write (torch.save hides it)."""
+
+    def __init__(self, f: Any):
+        self._f, self.error = f, None
+
+    def write(self, data: Any) -> int:
+        try:
+            return self._f.write(data)
+        except OSError as err:
+            self.error = err
+            raise
+
+    def flush(self) -> None:
+        self._f.flush()
+
+
+def content_crc(tree: Any, crc: int = 0) -> int:
+    """CRC-32 of every tensor's bytes and every plain value in ``tree`` (dicts in key order)."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if key != "crc32":
+                crc = content_crc(value, zlib.crc32(repr(key).encode(), crc))
+        return crc
+    if isinstance(tree, list | tuple):
+        for value in tree:
+            crc = content_crc(value, crc)
+        return crc
+    if isinstance(tree, torch.Tensor):
+        data = tree.detach().cpu().contiguous().reshape(-1)
+        return zlib.crc32(data.view(torch.uint8).numpy().tobytes() if data.numel() else b"", crc)
+    return zlib.crc32(repr(tree).encode(), crc)
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Load a checkpoint on CPU with ``weights_only=True``."""
+    """Load a checkpoint on CPU with ``weights_only=True``; CheckpointError when it is damaged."""
+    path = Path(path)
+    advice = rewrite_advice(path)
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError as err:
-        raise KaldinnError(f"checkpoint {path} does not exist") from err
+        raise CheckpointError(f"checkpoint {path} does not exist{advice}") from err
     except Exception as err:  # torch raises many types for a truncated/foreign file
-        raise KaldinnError(
-            f"checkpoint {path} cannot be loaded ({type(err).__name__}: {err}); it is not a "
-            "kaldinn checkpoint or is damaged: delete it to resume from an earlier one"
+        cause = " ".join(f"{type(err).__name__}: {err}".split())[:200]
+        raise CheckpointError(
+            f"checkpoint {path} cannot be loaded ({cause}); it is damaged or not a kaldinn checkpoint{advice}"
         ) from err
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
-        raise KaldinnError(f"{path} is not a kaldinn checkpoint (expected format {FORMAT})")
+        raise CheckpointError(f"{path} is not a kaldinn checkpoint (expected format {FORMAT}){advice}")
+    if "crc32" in ckpt and ckpt["crc32"] != content_crc(ckpt):
+        raise CheckpointError(
+            f"checkpoint {path} is damaged: its contents do not match the checksum saved with it{advice}"
+        )
     return ckpt
+
+
+def rewrite_advice(path: Path) -> str:
+    """How to get a damaged final.pt back: the training rerun averages the epoch checkpoints again."""
+    exp_dir = path.parent
+    if path.name != "final.pt" or not (exp_dir / "command.txt").is_file():
+        return ""
+    if not any((exp_dir / "checkpoints").glob("epoch-*.pt")):
+        return ""
+    return f"; rerun the last training command in {exp_dir / 'command.txt'} to write it again"
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu") -> torch.nn.Module:

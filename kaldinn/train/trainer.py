@@ -5,7 +5,9 @@ source exposes ``set_epoch``) and a task (a registered loss) that turns model ou
 loss and metric sums. Rerunning the same command in the same exp dir resumes from
 ``checkpoints/last.pt`` and, on CPU, ends with bit-identical parameters to an
 uninterrupted run: the batch order depends only on (seed, epoch), the global RNGs are
-reseeded per epoch and restored from mid-epoch checkpoints after the skipped batches.
+reseeded per epoch and restored from mid-epoch checkpoints after the skipped batches. A
+damaged last.pt (and the step or epoch checkpoint it links to) is skipped for the next
+newest checkpoint that loads; :func:`resume` logs the choice.
 Under DDP (``kaldinn.train.distributed``) every rank runs this loop on its slice of each
 global batch; rank 0 alone logs and writes the experiment dir.
 
@@ -36,7 +38,17 @@ from kaldinn.train.batch import Batch, LossOutput, epoch_batches
 from kaldinn.train.config import TrainConfig, to_dict
 from kaldinn.train.curves import plot_curves, write_metrics
 from kaldinn.train.setup import Setup, build_setup, log_stderr, task_state, trainable_parameters
-from kaldinn.train.state import TrainState, epoch_checkpoint, link_atomic, prepare_exp_dir, prune_checkpoints
+from kaldinn.train.state import (
+    TrainState,
+    epoch_checkpoint,
+    link_atomic,
+    next_old_dir,
+    prepare_exp_dir,
+    prune_checkpoints,
+    prune_step_checkpoints,
+    resume_candidates,
+    step_checkpoint,
+)
 
 
 def run(
@@ -74,10 +86,43 @@ def quiet(message: str) -> None:
 
 
 def resume(setup: Setup) -> tuple[TrainState, dict[str, Any] | None]:
-    """Load ``checkpoints/last.pt`` when there is one; return the state and RNG to restore."""
-    path = setup.exp_dir / "checkpoints" / "last.pt"
-    if not path.exists():
+    """Load the newest checkpoint that loads (``resume_candidates`` order); log what was skipped.
+
+    Starts from scratch only when there is no checkpoint at all: when every one is damaged it
+    raises, so hours of training are never overwritten silently.
+    """
+    candidates = resume_candidates(setup.exp_dir)
+    if not candidates:
         return TrainState(), None
+    skipped: list[str] = []
+    damaged: dict[tuple[int, int], Path] = {}  # (device, inode) -> name: last.pt is a hard link
+    for path in candidates:
+        try:
+            identity = (path.stat().st_dev, path.stat().st_ino)
+        except FileNotFoundError:
+            continue
+        if identity in damaged:
+            skipped.append(f"{path} (the same file as {damaged[identity]})")
+            continue
+        try:
+            state, rng = load_resume_point(setup, path)
+        except (ckpt.CheckpointError, KeyError, RuntimeError, ValueError, TypeError) as err:
+            damaged[identity] = path
+            skipped.append(f"{path} ({err if isinstance(err, KaldinnError) else repr(err)})")
+            setup.log(f"WARNING: cannot resume from {skipped[-1]}")
+            continue
+        if skipped:
+            setup.log(f"WARNING: skipped {len(skipped)} damaged checkpoint name(s): {'; '.join(skipped)}")
+        setup.log(f"resuming from {path}: epoch {state.epoch}, {state.batches_done} batches done")
+        return state, rng
+    raise KaldinnError(
+        f"none of the checkpoints in {setup.exp_dir / 'checkpoints'} can be loaded ({'; '.join(skipped)}); "
+        f"rerun steps/train.py with --restart to move them to {next_old_dir(setup.exp_dir)} and start over"
+    )
+
+
+def load_resume_point(setup: Setup, path: Path) -> tuple[TrainState, dict[str, Any] | None]:
+    """Put the model, optimizer, schedules and task in the state ``path`` saved."""
     saved = ckpt.load_checkpoint(path)
     setup.model.load_state_dict(saved["model_state"])
     setup.optimizer.load_state_dict(saved["optimizer_state"])
@@ -88,7 +133,6 @@ def resume(setup: Setup) -> tuple[TrainState, dict[str, Any] | None]:
     if saved["scaler_state"]:  # empty when the run that saved it had no fp16 scaler (e.g. on CPU)
         setup.scaler.load_state_dict(saved["scaler_state"])
     state = TrainState(**saved["trainer_state"])
-    setup.log(f"resuming from {path}: epoch {state.epoch}, {state.batches_done} batches done")
     return state, (saved["rng"] if state.batches_done else None)
 
 
@@ -125,7 +169,10 @@ def train_one_epoch(setup: Setup, state: TrainState, batches: Iterable[Batch], r
             setup.log(f"epoch {epoch} batch {state.batches_done}: {format_metrics(averages(state))}")
         if ddp.is_main() and save_due(cfg, state.step, now - last_save):
             last_save = now
-            save_resume_point(setup, state, setup.exp_dir / "checkpoints" / "last.pt")
+            step_path = step_checkpoint(setup.exp_dir, state.step)
+            save_resume_point(setup, state, step_path)
+            link_atomic(step_path, setup.exp_dir / "checkpoints" / "last.pt")
+            prune_step_checkpoints(setup.exp_dir, keep=step_path)
     if state.batches_done == 0:
         raise KaldinnError(f"epoch {epoch}: the training data yielded no batches")
     return averages(state)
@@ -217,6 +264,7 @@ def end_epoch(setup: Setup, state: TrainState, train_avg: dict, valid_avg: dict)
         return
     save_resume_point(setup, state, epoch_path)
     link_atomic(epoch_path, setup.exp_dir / "checkpoints" / "last.pt")
+    prune_step_checkpoints(setup.exp_dir)
     prune_checkpoints(setup.exp_dir, state.epoch - 1, cfg.keep_checkpoints)
     write_metrics(setup.exp_dir / f"metrics.{cfg.metrics_format}", state.history, cfg.metrics_format)
     plot_curves(setup.exp_dir / "curves.png", state.history, title=str(setup.exp_dir))

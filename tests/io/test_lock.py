@@ -18,18 +18,18 @@ REPO = Path(__file__).resolve().parents[2]
 HOLDER = """
 import sys, time
 from kaldinn.io.lock import DirLock
-with DirLock(sys.argv[1], "holder.py", ["holder.py", "--slow"]):
+with DirLock(sys.argv[1], sys.argv[2], sys.argv[2:]):
     print("locked", flush=True)
     time.sleep(600)
 """
 
 
-def start_holder(directory: Path) -> subprocess.Popen:
+def start_holder(directory: Path, *command: str) -> subprocess.Popen:
+    """Another process holding ``directory``'s lock as ``command`` (default: holder.py --slow)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop(HELD_ENV, None)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(directory)], env=env, stdout=subprocess.PIPE, text=True
-    )
+    argv = [sys.executable, "-c", HOLDER, str(directory), *(command or ("holder.py", "--slow"))]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "locked"
     return proc
 

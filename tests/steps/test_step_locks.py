@@ -3,38 +3,16 @@
 The runs of each step in its own tests show that its jobs (``$cmd JOB=1:N``) work under the lock.
 """
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kaldinn.errors import LockError
-from kaldinn.io.lock import HELD_ENV
 from kaldinn.steps import decode_ctc, extract_embeddings, forward, make_feats
+from tests.io.test_lock import start_holder
 from tests.steps.test_forward_and_scoring import make_data, save_model
 from tests.steps.test_make_feats import RUN, _make_data
-
-REPO = Path(__file__).resolve().parents[2]
-HOLDER = """
-import sys, time
-from kaldinn.io.lock import DirLock
-with DirLock(sys.argv[1], "other_step.py", ["other_step.py", "--nj", "8"]):
-    print("locked", flush=True)
-    time.sleep(600)
-"""
-
-
-def hold(directory: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop(HELD_ENV, None)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(directory)], env=env, stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
 
 
 def steps(tmp_path: Path) -> dict:
@@ -57,7 +35,7 @@ def steps(tmp_path: Path) -> dict:
 @pytest.mark.parametrize("name", ["make_feats", "extract_embeddings", "decode_ctc", "forward"])
 def test_a_step_on_a_directory_another_job_writes_fails_naming_it(tmp_path, name):
     main, argv, locked = steps(tmp_path)[name]
-    holder = hold(locked)
+    holder = start_holder(locked, "other_step.py", "--nj", "8")
     try:
         with pytest.raises(
             LockError, match=f"{locked} is in use by another job: .* pid {holder.pid} .*--nj 8"

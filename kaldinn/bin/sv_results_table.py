@@ -11,7 +11,8 @@ drawn with replacement, a trial kept when both its speakers are drawn and weight
 product of their multiplicities), the same replicates for every system. ``--compare "A=B"``
 (repeatable, labels of two systems) adds a paired comparison: the difference B - A of each
 metric with its interval and the probability that B improves on A (share of replicates where
-B is strictly lower, Kaldi's definition).
+B is strictly lower, Kaldi's definition). ``--det-plot FILE`` draws every system's DET
+curve in one png (the EER of each in the legend) and links it under the table.
 
 Example::
 
@@ -63,6 +64,7 @@ def build_parser() -> KaldiArgumentParser:
         metavar="A=B",
         help="paired comparison of system B against system A (labels; needs --utt2spk)",
     )
+    parser.add_argument("--det-plot", default=None, help="write one DET plot (png) with every system")
     parser.add_argument("systems", nargs="+", help="<label>=<scores-file>")
     return parser
 
@@ -173,6 +175,13 @@ def main(argv: list[str] | None = None) -> int:
             "\n\nPaired comparisons on the same replicates (P(B better): share of replicates where B is "
             "strictly lower):\n\n" + format_comparisons(comparisons, args.p_target)
         )
+    if args.det_plot:
+        from kaldinn.metrics.det_plot import write_det_plots
+        from kaldinn.metrics.sv import roc_curve
+
+        curves = [(label, roc_curve(scores[label], is_target)) for label, _ in rows]
+        write_det_plots(curves, args.det_plot, title=args.title)
+        table += f"\n\nDET curves of every system: `{args.det_plot}`"
     print(table)
     if args.results_md:
         path = Path(args.results_md)

@@ -111,3 +111,26 @@ def test_utterance_trials_map_through_utt2spk_and_bad_options(setup, tmp_path):
                 *systems(files),
             ]
         )
+
+
+def test_det_plot_draws_every_system_in_one_png(setup, tmp_path, capsys):
+    files, _, _ = setup
+    png = tmp_path / "det_all.png"
+    results = tmp_path / "RESULTS.md"
+    args = ["--trials", files["trials"], "--det-plot", str(png), "--results-md", str(results)]
+    assert main([*args, *systems(files)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert f"DET curves of every system: `{png}`" in results.read_text()
+
+
+def test_det_plot_gets_one_curve_per_system(setup, tmp_path, monkeypatch):
+    from kaldinn.metrics import det_plot
+
+    drawn = {}
+    monkeypatch.setattr(det_plot, "write_det_plots", lambda curves, path, title: drawn.update(curves))
+    files, _, target = setup
+    assert main(["--trials", files["trials"], "--det-plot", str(tmp_path / "x.png"), *systems(files)]) == 0
+    assert list(drawn) == ["weak, cosine", "strong, cosine"]
+    # Each curve is its own system's: the strong system misses less at every false-alarm rate.
+    assert drawn["strong, cosine"].p_miss.mean() < drawn["weak, cosine"].p_miss.mean()
+    assert len(drawn["weak, cosine"].p_miss) > 1 and target.any()

@@ -87,6 +87,8 @@ def test_models_are_trained_and_results_recorded(recipe_dir):
         rows = [line for line in table.splitlines() if line.startswith("| ")]
         assert [r.split(" | ")[0][2:] for r in rows if r.split(" | ")[0][2:] in systems] == systems
     assert "Paired comparisons" in utt and "P(B better)" in utt
+    for name in ("det_sv_test_trials_utt.png", "det_sv_test_trials.png"):  # every system in one plot
+        assert (recipe_dir / "exp" / name).read_bytes()[:4] == b"\x89PNG"
     for name in ("lid_hgru", "phone_mlp", "phone_lstm", "word_gru", "xvector_i_softmax"):
         assert (recipe_dir / "exp" / name / "final.pt").is_file()
     # Pseudo log-likelihoods for Kaldi's mapped decoders: one row per input frame.

@@ -216,11 +216,11 @@ if [ "$stage" -le 8 ] && [ "$stop_stage" -ge 8 ]; then
     $ok && run_compare+=(--compare "$pair")
   done
   python -m kaldinn.bin.sv_results_table --trials data/sv_test/trials_utt --results-md RESULTS.md \
-    "${sv_table_opts[@]}" "${run_compare[@]}" --title "Speaker verification: sv_test utterance pairs (trials_utt)" \
+    "${sv_table_opts[@]}" "${run_compare[@]}" --det-plot exp/det_sv_test_trials_utt.png --title "Speaker verification: sv_test utterance pairs (trials_utt)" \
     --note "Every pair of sv_test utterances (40 unseen speakers). Back-ends trained on sv_train embeddings; no score normalisation. Intervals: speaker bootstrap." \
     "${systems_utt[@]}"
   python -m kaldinn.bin.sv_results_table --trials data/sv_test/trials --results-md RESULTS.md \
-    "${sv_table_opts[@]}" --title "Speaker verification: enrolled speakers vs sv_test utterances (trials)" \
+    "${sv_table_opts[@]}" --det-plot exp/det_sv_test_trials.png --title "Speaker verification: enrolled speakers vs sv_test utterances (trials)" \
     --note "Enrolment: the sv_enroll sessions of each speaker (cosine: mean of length-normalised embeddings; PLDA: n-aware LLR). Back-ends trained on sv_train embeddings; no score normalisation." \
     "${systems_enr[@]}"
 fi

@@ -103,23 +103,21 @@ def _blocks(path: str):
 
 def _split_block(block: np.ndarray) -> _Lines | None:
     """Split a block of whole lines if each is ``a b c`` with single spaces; else None."""
-    ends = np.flatnonzero(block < ord(" "))  # control bytes: all must be newlines
-    n = len(ends)
-    if (block[ends] != ord("\n")).any():
-        return None  # tab, \r, ...: left to the general parser
-    spaces = np.flatnonzero(block == ord(" "))
-    if len(spaces) != 2 * n:
+    seps = np.flatnonzero(block <= ord(" "))  # one pass finds spaces, newlines, tabs, \r...
+    if len(seps) % 3:
         return None
-    spaces = spaces.reshape(n, 2)
+    seps = seps.reshape(-1, 3)  # a regular line: <enroll> ' ' <test> ' ' <value> '\n'
+    spaces, ends = seps[:, :2], seps[:, 2]
+    if not ((block[spaces] == ord(" ")).all() and (block[ends] == ord("\n")).all()):
+        return None  # tabs, \r, blank lines, a field too many or too few: the general parser
     starts = np.concatenate(([0], ends[:-1] + 1))
-    # With exactly 2n spaces, these order checks put two spaces inside every line and leave
-    # no field empty.
-    if not (
+    if not (  # no field empty (double spaces, leading space)
         np.all(spaces[:, 0] > starts)
         and np.all(spaces[:, 1] > spaces[:, 0] + 1)
         and np.all(ends > spaces[:, 1] + 1)
     ):
         return None
+    n = len(ends)
     head_lens = spaces[:, 1] + 1 - starts
     tail_lens = ends - spaces[:, 1]
     in_head = np.repeat(np.tile([True, False], n), np.column_stack((head_lens, tail_lens)).ravel())

@@ -42,7 +42,8 @@ import numpy as np
 
 PREVIOUS = """
 import sys
-from kaldinn.bin.compute_sv_metrics import _LABELS, _join_values, _read_pairs, check_trials
+from kaldinn.io.trial_files import _LABELS, _join_values, _read_pairs
+from kaldinn.metrics.sv import check_trials
 from kaldinn.metrics.sv import compute_sv_metrics
 trials = _read_pairs(sys.argv[1], "target|nontarget")
 is_target = trials["value"].map(_LABELS).to_numpy(dtype=bool)

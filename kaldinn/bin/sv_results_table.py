@@ -28,11 +28,12 @@ import sys
 import time
 from pathlib import Path
 
-from kaldinn.bin.compute_sv_metrics import _prior_list, align_values, read_trials
+from kaldinn.bin.compute_sv_metrics import _prior_list
 from kaldinn.cli import KaldiArgumentParser, run_main
 from kaldinn.errors import UsageError
 from kaldinn.io.atomic import write_text_atomic
 from kaldinn.io.text_table import read_table
+from kaldinn.io.trial_files import align_values, read_trials
 from kaldinn.metrics import bootstrap
 from kaldinn.metrics.sv import SVMetrics, check_trials, compute_sv_metrics
 

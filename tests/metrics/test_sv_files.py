@@ -133,7 +133,7 @@ def test_blank_line_is_an_error(trial_files, capsys):
 @pytest.mark.parametrize("block", [1, 64, 1000])
 def test_small_blocks_give_the_same_values(trial_files, monkeypatch, block):
     """Files are scanned in blocks of whole lines; block edges must not lose or split a line."""
-    import kaldinn.bin.compute_sv_metrics as cli
+    import kaldinn.io.trial_files as cli
 
     tmp_path, trials, lines = trial_files
     scores = write(tmp_path / "scores", lines)

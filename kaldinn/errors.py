@@ -44,3 +44,7 @@ class WriteError(KaldinnError):
 
 class LockError(KaldinnError):
     """Another running job holds the directory this step writes."""
+
+
+class ModelError(KaldinnError):
+    """A Kaldi model file (final.mdl, transition model) or alignment disagrees with its format or model."""

@@ -266,7 +266,7 @@ def prepare_lang(
         )
         if tmp_dir is not None:
             _write_tmp(Path(tmp_dir), dictionary.lexicon, disambig_lexicon, num_disambig)
-        _replace_dir(build, lang_dir)
+        replace_dir(build, lang_dir)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
@@ -283,7 +283,7 @@ def _write_tmp(tmp: Path, lexicon, disambig_lexicon, num_disambig: int) -> None:
     write_text_atomic(tmp / "lex_ndisambig", f"{num_disambig}\n")
 
 
-def _replace_dir(build: Path, target: Path) -> None:
+def replace_dir(build: Path, target: Path) -> None:
     """Rename ``build`` to ``target``; an existing ``target`` is removed only after the rename."""
     old = None
     if target.exists():

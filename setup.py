@@ -22,6 +22,14 @@ setup(
         "matplotlib>=3.7",
         "espeakng-loader>=0.2.4,<0.3",
         "sentencepiece>=0.1.99",
+        # Hybrid decoding in-process (kaldinn.decode.hybrid; steps/decode_hybrid.sh without Kaldi).
+        # kaldifst reads HCLG.fst (const or vector) and builds FSTs; kaldi-decoder runs Kaldi's
+        # FasterDecoder on them. The two are separate pybind11 extensions passing FST objects to
+        # each other, so they are pinned as a pair measured to work together (Kaldi's 1-best on the
+        # reference; tests/decode/test_hybrid_versions.py checks the pins and an FST handed across).
+        # Not kaldi-hmm-gmm: 1.1.4 is built against kaldifst 1.7.x and refuses 1.8.x FSTs.
+        "kaldifst==1.8.3",
+        "kaldi-decoder==0.3.2",
     ],
     # kaldiio is the independent reference our own Kaldi codec is tested and benchmarked against.
     extras_require={"test": ["pytest>=7", "hypothesis>=6", "ruff>=0.4", "kaldiio>=2.18,<3"]},

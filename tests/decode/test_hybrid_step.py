@@ -1,0 +1,154 @@
+"""steps/decode_hybrid.sh end to end on the Kaldi reference: the in-process back-end for real,
+Kaldi's back-end with fake Kaldi binaries that record their command lines (paths with spaces)."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+
+import pytest
+
+from kaldinn.io.tables import SequentialReader
+from tests.conftest import REPO, script_env
+from tests.decode.hybrid_fixture import HCLG, LOGLIKES, MODEL, REF, WORDS, make_data_dir, read_lines
+
+STEP = str(REPO / "steps" / "decode_hybrid.sh")
+
+
+@pytest.fixture
+def system(tmp_path):
+    """Graph, model and data dirs under paths with spaces, as a user's might be."""
+    root = tmp_path / "my exp"
+    graph, model = root / "graph dir", root / "model dir"
+    graph.mkdir(parents=True)
+    model.mkdir()
+    shutil.copy(HCLG, graph / "HCLG.fst")
+    shutil.copy(WORDS, graph / "words.txt")
+    shutil.copy(MODEL, model / "final.mdl")
+    return graph, make_data_dir(root / "data test"), model, root / "decode test"
+
+
+def run_step(*args, env_extra=None) -> subprocess.CompletedProcess:
+    env = script_env()
+    env["OMP_NUM_THREADS"] = "1"
+    env.update(env_extra or {})
+    return subprocess.run([STEP, *map(str, args)], cwd=REPO, env=env, capture_output=True, text=True)
+
+
+def test_in_process_backend_reproduces_kaldi_and_scores_like_score_sh(system):
+    graph, data, model, out = system
+    res = run_step("--nj", 2, "--backend", "python", "--loglikes", f"ark:{LOGLIKES}", graph, data, model, out)
+    assert res.returncode == 0, res.stderr
+    # the decode at --acwt 0.1: Kaldi's 1-best and WER (README: 9.33% on these 20 utterances)
+    assert (out / "wer_acwt0.1_0.0").read_text() == (REF / "expected" / "latgen.wer.txt").read_text()
+    words = {i: w for w, i in (line.split() for line in WORDS.read_text().splitlines())}
+    hyps = {}
+    for job in (1, 2):
+        for line in (out / f"tra.{job}").read_text().splitlines():
+            utt, *ids = line.split()
+            hyps[utt] = [words[i] for i in ids]
+    assert hyps == read_lines("latgen.1best.txt")
+    alignments = dict(SequentialReader(f"ark:gunzip -c '{out}'/ali.*.gz |"))
+    expected_ali = read_lines("decode_faster.1best.ali.txt")
+    assert {u: a.tolist() for u, a in alignments.items()} == {
+        u: [int(t) for t in a] for u, a in expected_ali.items()
+    }
+    # the acoustic-scale sweep: 9 scales x 3 penalties, best_wer as best_wer.sh prints it
+    wers = sorted(p.name for p in out.glob("wer_*"))
+    assert len(wers) == 27 and "wer_acwt0.06_1.0" in wers
+    assert sorted(p.name for p in (out / "scoring").glob("*.tra.*")) == []  # job parts merged
+    best = (out / "scoring" / "best_wer").read_text().strip()
+    rate = float(best.split()[1])
+    assert (
+        best.startswith("%WER ")
+        and rate <= 9.33
+        and best.endswith(f"{out}/wer_acwt{best.rsplit('_acwt')[1]}")
+    )
+    assert best in res.stdout
+    assert (out / "scoring" / "test_filt.txt").read_text() == (REF / "expected" / "ref.txt").read_text()
+    assert "Log-like per frame for utterance" in (out / "log" / "decode.1.log").read_text()
+
+
+FAKE = r"""#!/usr/bin/env bash
+# fake Kaldi binary: records its argv (one per line), then imitates the tool's I/O
+set -euo pipefail
+name=$(basename "$0")
+printf '%s\n' "$@" > "$FAKE_LOG/$name.$$.$RANDOM"
+last=${*: -1}
+case "$name" in
+  latgen-faster-mapped)
+    feats=${*: -2:1}
+    cut -d' ' -f1 "${feats#scp:}" | sed 's/$/ fake-lattice/' | sh -c "${last#ark:|}" ;;
+  lattice-scale) input=${*: -2:1}; input=${input#ark:}; sh -c "${input%|}" ;;
+  lattice-add-penalty) cat ;;
+  lattice-best-path)
+    while read -r utt _; do grep "^$utt " "$FAKE_TRA"; done > "${last#ark,t:}" ;;
+esac
+"""
+
+
+def test_kaldi_backend_runs_latgen_and_score_sh_commands(system, tmp_path):
+    graph, data, model, out = system
+    fake_bin, log = tmp_path / "fake bin", tmp_path / "argv"
+    fake_bin.mkdir()
+    log.mkdir()
+    for name in ("latgen-faster-mapped", "lattice-scale", "lattice-add-penalty", "lattice-best-path"):
+        (fake_bin / name).write_text(FAKE)
+        (fake_bin / name).chmod(0o755)
+    ids = {w: i for w, i in (line.split() for line in WORDS.read_text().splitlines())}
+    tra = tmp_path / "kaldi.tra"
+    tra.write_text(
+        "".join(f"{u} {' '.join(ids[w] for w in ws)}\n" for u, ws in read_lines("latgen.1best.txt").items())
+    )
+    env = {"PATH": f"{fake_bin}:{script_env()['PATH']}", "FAKE_LOG": str(log), "FAKE_TRA": str(tra)}
+    res = run_step(
+        "--nj", 2, "--beam", 11, "--loglikes", f"ark:{LOGLIKES}", graph, data, model, out, env_extra=env
+    )
+    assert res.returncode == 0, res.stderr
+    assert "backend kaldi" in res.stderr  # auto: latgen-faster-mapped is on PATH
+
+    calls: dict[str, list[list[str]]] = {}
+    for f in log.iterdir():
+        calls.setdefault(f.name.split(".")[0], []).append(f.read_text().splitlines())
+    latgen = sorted(calls["latgen-faster-mapped"], key=lambda argv: argv[-2])
+    assert len(latgen) == 2
+    for job, argv in enumerate(latgen, start=1):
+        assert argv == [
+            "--min-active=200", "--max-active=7000", "--beam=11", "--lattice-beam=8.0",
+            "--acoustic-scale=0.1", "--allow-partial=true", f"--word-symbol-table={graph}/words.txt",
+            str(model / "final.mdl"), str(graph / "HCLG.fst"), f"scp:{out}/loglikes.{job}.scp",
+            f"ark:|gzip -c > {str(out).replace(' ', chr(92) + ' ')}/lat.{job}.gz",
+        ]  # fmt: skip
+        utts = [line.split()[0] for line in (out / f"loglikes.{job}.scp").read_text().splitlines()]
+        lattice = gzip.decompress((out / f"lat.{job}.gz").read_bytes()).decode().split()
+        assert lattice[::2] == utts and len(utts) == 10
+    # score.sh: LMWT 7..17 for each penalty, one pipeline per (LMWT, penalty)
+    scales = sorted(int(argv[0].split("=")[1]) for argv in calls["lattice-scale"])
+    assert scales == sorted(list(range(7, 18)) * 3)
+    assert {tuple(argv[1:]) for argv in calls["lattice-scale"]} == {
+        (f"ark:gunzip -c {str(out).replace(' ', chr(92) + ' ')}/lat.*.gz |", "ark:-")
+    }
+    penalties = sorted(argv[0] for argv in calls["lattice-add-penalty"])
+    assert penalties == sorted([f"--word-ins-penalty={p}" for p in ("0.0", "0.5", "1.0")] * 11)
+    outputs = {argv[-1] for argv in calls["lattice-best-path"]}
+    assert f"ark,t:{out}/scoring/10.0.5.tra" in outputs and len(outputs) == 33
+    assert (out / "wer_10_0.0").read_text() == (REF / "expected" / "latgen.wer.txt").read_text()
+    # every weight gives the same fake 1-best: best_wer.sh keeps the first (penalty 0.0, LMWT 7)
+    assert (
+        out / "scoring" / "best_wer"
+    ).read_text() == f"%WER 9.33 [ 7 / 75, 0 ins, 1 del, 6 sub ] {out}/wer_7_0.0\n"
+
+
+def test_kaldi_backend_without_kaldi_is_a_clear_error(system):
+    graph, data, model, out = system
+    res = run_step("--backend", "kaldi", "--loglikes", f"ark:{LOGLIKES}", graph, data, model, out)
+    assert res.returncode == 1
+    assert "latgen-faster-mapped is not on PATH" in res.stderr and "--backend python" in res.stderr
+
+
+def test_missing_network_names_the_file_and_the_loglikes_option(system):
+    graph, data, model, out = system
+    res = run_step(graph, data, model, out)
+    assert res.returncode == 1
+    assert f"no such file {model}/final.pt" in res.stderr and "--loglikes" in res.stderr

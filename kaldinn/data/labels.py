@@ -3,8 +3,10 @@
 Label sources: ``utt2lang``, ``utt2spk``, ``utt2label`` (one class per utterance), ``text``
 (token sequences for CTC: ids 0 = ``<blk>``, 1 = ``<unk>``, then the sorted training
 tokens) and ``ali`` (``ali.scp``: int32 frame labels, e.g. phone ids; the map is the
-``phones.txt`` next to the data). A map is a text file of ``<label> <id>`` lines, ids 0..N-1,
-written as ``<exp-dir>/labels.txt`` and read back on resume and by forward steps.
+``phones.txt`` next to the data, and a label beyond it is an error; or frame targets
+from a Kaldi alignment dir, :mod:`kaldinn.data.ali_targets`, via ``Targets.from_frames``).
+A map is a text file of ``<label> <id>`` lines, ids 0..N-1, written as
+``<exp-dir>/labels.txt`` and read back on resume and by forward steps.
 
 Example::
 
@@ -105,12 +107,18 @@ def build_label_map(data_dir: str | os.PathLike, source: str) -> LabelMap:
     if source == "text":
         tokens = {token for line in read_table(path).values() for token in line.split()}
         return LabelMap([BLANK, UNK] + c_sorted(tokens - {BLANK, UNK}))
-    phones = find_phones(data_dir)
-    if phones is not None:
-        return LabelMap.load(phones)
     with SequentialReader(f"scp:{path}") as reader:
         top = max((int(ali.max()) for _, ali in reader if ali.size), default=0)
-    return LabelMap([str(i) for i in range(top + 1)])
+    phones = find_phones(data_dir)
+    if phones is None:
+        return LabelMap([str(i) for i in range(top + 1)])
+    labels = LabelMap.load(phones)
+    if top >= len(labels):
+        raise DataDirError(
+            f"{path} has label {top} but {phones} names {len(labels)} phones: these are not phone ids "
+            "(pdf-ids?); train on a Kaldi alignment dir with steps/train.py --ali-dir DIR --targets pdf"
+        )
+    return labels
 
 
 def find_phones(data_dir: Path) -> Path | None:
@@ -150,6 +158,15 @@ class Targets:
                     self.missing.append(utt)
                 else:
                     self._table[utt] = index
+
+    @classmethod
+    def from_frames(cls, frames: dict[str, np.ndarray], label_map: LabelMap) -> Targets:
+        """Frame-level targets held in memory (utterance -> int32 class ids), e.g. from an
+        alignment directory (:mod:`kaldinn.data.ali_targets`)."""
+        targets = cls.__new__(cls)
+        targets.source, targets.label_map = "ali", label_map
+        targets.missing, targets._ali, targets._table = [], None, dict(frames)
+        return targets
 
     @property
     def frame_level(self) -> bool:

@@ -12,7 +12,15 @@ global batch, so results match one process. A rerun resumes from the newest chec
 loads; ``--restart`` starts over after moving the old checkpoints to checkpoints.old.N. The
 exp dir is locked while training (``kaldinn.io.lock``): a second run on it exits 1 at once,
 naming the running one; under ``srun`` (or torchrun) the ranks come
-from the environment and each task is one rank (``kaldinn.train.distributed``):
+from the environment and each task is one rank (``kaldinn.train.distributed``).
+
+Hybrid DNN-HMM targets: ``--ali-dir exp/tri3_ali --targets pdf|phone`` trains a frame model on
+a Kaldi alignment directory (``ali-to-pdf`` or ``ali-to-phones --per-frame`` of its
+``ali.*.gz``; validation alignments from ``--valid-ali-dir``, default the same dir) instead of
+``<data>/ali.scp``. The number of outputs is the model's number of pdfs (or phones); the
+run also saves ``priors.counts`` (analyze-counts of the alignments, for ``steps/forward.py
+--output log-likelihood --priors <exp-dir>/priors.counts``) and a copy of ``final.mdl``
+(see ``kaldinn.data.ali_targets``).
 
 Example::
 
@@ -21,6 +29,8 @@ Example::
     $cuda_cmd --gpu 2 exp/lid_hgru/log/train.log steps/train.py --num-gpus 2 \\
         --config conf/lid_hgru.yaml data/lid_train data/lid_dev exp/lid_hgru
     steps/train.py --config conf/lid_hgru.yaml --print-config
+    $cuda_cmd exp/dnn/log/train.log steps/train.py --config conf/phone_mlp.yaml \\
+        --ali-dir exp/tri3_ali --targets pdf data/train_tr90 data/train_cv10 exp/dnn
 """
 
 from __future__ import annotations
@@ -65,6 +75,16 @@ def build_parser() -> KaldiArgumentParser:
         action="store_true",
         help="start over: move <exp-dir>/checkpoints and final.pt to <exp-dir>/checkpoints.old.N first",
     )
+    parser.add_argument(
+        "--ali-dir", help="Kaldi alignment dir (final.mdl, num_jobs, ali.*.gz): frame targets"
+    )
+    parser.add_argument("--valid-ali-dir", help="alignments of <valid-dir> (default: --ali-dir)")
+    parser.add_argument(
+        "--targets",
+        choices=("pdf", "phone"),
+        default="pdf",
+        help="with --ali-dir: pdf-ids or per-frame phones",
+    )
     parser.add_argument("train_dir", nargs="?")
     parser.add_argument("valid_dir", nargs="?")
     parser.add_argument("exp_dir", nargs="?")
@@ -108,21 +128,44 @@ def launch_ranks(argv: list[str], num_gpus: int) -> int:
     return launch_local(command, num_gpus, lambda m: print(f"{PROG}: {m}", file=sys.stderr))
 
 
-def train_rank(cfg, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) -> Path:
+def load_labels_and_targets(cfg, args, dirs: tuple[Path, Path, Path], log, save: bool):
+    """(label map, training targets, validation targets) from the config's label source or,
+    with ``--ali-dir``, from a Kaldi alignment directory."""
+    from kaldinn.data.labels import load_targets
+    from kaldinn.data.loader import label_source
+    from kaldinn.train.state import resume_candidates
+
+    train_dir, valid_dir, exp_dir = dirs
+    source = label_source(cfg)
+    if args.ali_dir is None:
+        labels = prepare_label_map(train_dir, source, exp_dir, log, save=save)
+        return labels, load_targets(train_dir, source, labels), load_targets(valid_dir, source, labels)
+    from kaldinn.data.ali_targets import prepare_ali_targets
+
+    if source != "ali":
+        raise UsageError(
+            f"--ali-dir gives frame targets but the config trains on data.labels={source} (loss {cfg.loss}); "
+            "use a frame loss (frame_cross_entropy) with data.labels ali or auto"
+        )
+    valid_ali = Path(args.valid_ali_dir) if args.valid_ali_dir else None
+    resuming = bool(resume_candidates(exp_dir))
+    ali = prepare_ali_targets(Path(args.ali_dir), valid_ali, args.targets, exp_dir, log, resuming, save)
+    return ali.labels, ali.targets_for(train_dir, train=True), ali.targets_for(valid_dir, train=False)
+
+
+def train_rank(cfg, args, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) -> Path:
     """Load the data and train (this process is the only rank, or one rank of ``rank_info``)."""
     from kaldinn.data.distributed import shard_batch_source
-    from kaldinn.data.labels import load_targets
-    from kaldinn.data.loader import label_source, make_batch_source
+    from kaldinn.data.loader import make_batch_source
     from kaldinn.train import distributed as ddp
     from kaldinn.train.setup import log_stderr
     from kaldinn.train.trainer import quiet, run
 
     train_dir, valid_dir, exp_dir = dirs
     log = log_stderr if ddp.is_main() else quiet
-    source = label_source(cfg)
-    labels = prepare_label_map(train_dir, source, exp_dir, log, save=ddp.is_main())
-    train = make_batch_source(cfg, train_dir, load_targets(train_dir, source, labels), train=True)
-    valid = make_batch_source(cfg, valid_dir, load_targets(valid_dir, source, labels), train=False)
+    labels, train_targets, valid_targets = load_labels_and_targets(cfg, args, dirs, log, save=ddp.is_main())
+    train = make_batch_source(cfg, train_dir, train_targets, train=True)
+    valid = make_batch_source(cfg, valid_dir, valid_targets, train=False)
     for source_batches in (train, valid):
         log(source_batches.dataset.skip_report())
     if train.dataset.waveform is not None:
@@ -164,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         raise UsageError(f"usage: {PROG} [options] <train-dir> <valid-dir> <exp-dir> (or --print-config)")
     if args.num_gpus < 1:
         raise UsageError(f"--num-gpus must be >= 1, got {args.num_gpus}")
+    if args.valid_ali_dir and not args.ali_dir:
+        raise UsageError("--valid-ali-dir needs --ali-dir (the training alignments)")
     train_dir, valid_dir, exp_dir = Path(args.train_dir), Path(args.valid_dir), Path(args.exp_dir)
     check_dirs(train_dir, valid_dir)
     rank_info = ddp.rank_from_env(os.environ)
@@ -174,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                 restart(exp_dir)
         if rank_info is None and args.num_gpus > 1:
             return launch_ranks(argv, args.num_gpus)  # the ranks run under this process's lock
-        return train_ranks(cfg, (train_dir, valid_dir, exp_dir), argv, rank_info)
+        return train_ranks(cfg, args, (train_dir, valid_dir, exp_dir), argv, rank_info)
 
 
 def restart(exp_dir: Path) -> None:
@@ -186,7 +231,7 @@ def restart(exp_dir: Path) -> None:
         print(f"{PROG}: --restart: moved the old checkpoints to {old}", file=sys.stderr)
 
 
-def train_ranks(cfg, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) -> int:
+def train_ranks(cfg, args, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) -> int:
     """Train in this process (one rank of ``rank_info``, or the only one); rank 0 reports success."""
     from kaldinn.train import distributed as ddp
 
@@ -194,7 +239,7 @@ def train_ranks(cfg, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) 
         ddp.init_process_group(rank_info, cfg.train.device)
     main_rank = ddp.is_main()
     try:
-        final = train_rank(cfg, dirs, argv, rank_info)
+        final = train_rank(cfg, args, dirs, argv, rank_info)
         ddp.barrier()  # no rank tears the group down while another still talks to it
     finally:
         ddp.shutdown()

@@ -152,3 +152,49 @@ def test_missing_network_names_the_file_and_the_loglikes_option(system):
     res = run_step(graph, data, model, out)
     assert res.returncode == 1
     assert f"no such file {model}/final.pt" in res.stderr and "--loglikes" in res.stderr
+
+
+def test_network_loglikes_are_computed_inside_each_job(system, tmp_path):
+    """Without --loglikes each job pipes nnet_forward's pseudo log-likelihoods into the decoder:
+    the result equals decoding the same network's steps/forward.py-style output given by --loglikes."""
+    import numpy as np
+    import torch
+
+    from kaldinn.io.tables import Writer
+    from kaldinn.models import build_model
+    from kaldinn.train.checkpoint import save_checkpoint
+    from kaldinn.train.config import from_dict, to_dict
+
+    graph, data, model, out = system
+    rng = np.random.default_rng(0)
+    with Writer(f"ark,scp:{tmp_path}/feats.ark,{data}/feats.scp") as w:
+        for utt, mat in SequentialReader(f"ark:{LOGLIKES}"):
+            w.write(utt, rng.normal(size=(len(mat), 13)).astype(np.float32))
+    torch.manual_seed(0)
+    args = {"hidden_dims": [16], "left_context": 1, "right_context": 1}
+    net = build_model("mlp", args, 13, 95)
+    cfg = from_dict({"model": "mlp", "model_args": args, "data": {"cmvn": "utterance"}})
+    spec = {"name": "mlp", "args": args, "input_dim": 13, "num_classes": 95}
+    save_checkpoint(
+        model / "final.pt", {"model_config": spec, "config": to_dict(cfg), "model_state": net.state_dict()}
+    )
+    (model / "priors.counts").write_text("[ " + " ".join(str(k % 7 + 1) for k in range(95)) + " ]\n")
+
+    res = run_step("--nj", 2, "--backend", "python", "--skip-scoring", "true", graph, data, model, out)
+    assert res.returncode == 0, res.stderr
+    loglik = tmp_path / "loglik.ark"
+    subprocess.run(
+        ["python3", "-m", "kaldinn.bin.nnet_forward", "--output", "log-likelihood", "--device", "cpu",
+         "--priors", str(model / "priors.counts"), str(model / "final.pt"), str(data), f"ark:{loglik}"],
+        cwd=REPO, env=script_env(), check=True, capture_output=True,
+    )  # fmt: skip
+    given = tmp_path / "given loglikes"
+    res = run_step("--nj", 1, "--backend", "python", "--skip-scoring", "true", "--loglikes", f"ark:{loglik}",
+                   graph, data, model, given)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+
+    def tra(d, nj):
+        return sorted(line for j in range(1, nj + 1) for line in (d / f"tra.{j}").read_text().splitlines())
+
+    assert len(tra(out, 2)) == 20 and tra(out, 2) == tra(given, 1)
+    assert not list(out.glob("wer_*"))

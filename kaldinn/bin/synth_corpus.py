@@ -2,9 +2,10 @@
 
 Usage: python -m kaldinn.bin.synth_corpus [--job JOB] [--nj N] <plan.json> <corpus-dir>
 
-Shard ``j`` holds utterances ``j-1, j-1+N, ...`` of the plan. Wavs go to
-``<corpus-dir>/wav/<spk>/<utt>.wav``; the fragment ``<corpus-dir>/shards/synth.<j>.jsonl``
-(one JSON object per utterance: utt_id, num_samples, wav, and for digits data dirs the
+Shard ``j`` holds utterances ``j-1, j-1+N, ...`` of the plan and its events clips
+``j-1, j-1+N, ...``. Wavs go to ``<corpus-dir>/wav/<spk>/<utt>.wav`` and
+``<corpus-dir>/events/<utt>.wav``; the fragment ``<corpus-dir>/shards/synth.<j>.jsonl`` (one
+JSON object per utterance or clip: utt_id, num_samples, wav, and for digits data dirs the
 run-length phone labels ``ali``) is written last, atomically. local/make_synth.py merges them.
 
 Example::
@@ -44,6 +45,10 @@ def wav_relpath(spk_id: str, utt_id: str) -> str:
     return f"wav/{spk_id}/{utt_id}.wav"
 
 
+def event_wav_relpath(utt_id: str) -> str:
+    return f"events/{utt_id}.wav"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.nj < 1 or not 1 <= args.job <= args.nj:
@@ -51,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here so `--help` and usage errors do not load the synthesiser.
     from kaldinn.corpora.synth.alignment import run_length
     from kaldinn.corpora.synth.espeak import Synthesizer
+    from kaldinn.corpora.synth.event_audio import espeak_talker, render_clip
     from kaldinn.corpora.synth.plan import load_plan
     from kaldinn.corpora.synth.render import render_babble, render_utterance, write_wav
 
@@ -69,8 +75,21 @@ def main(argv: list[str] | None = None) -> int:
         if utt.dataset.startswith("digits_"):
             record["ali"] = run_length(labels)
         lines.append(json.dumps(record, sort_keys=True, separators=(",", ":")))
+    clips = plan.events[args.job - 1 :: args.nj]
+    speak = espeak_talker(synth)
+    (corpus / "events").mkdir(parents=True, exist_ok=True)
+    desc = f"synth_corpus events {args.job}/{args.nj}"
+    for clip in progress(clips, desc=desc, total=len(clips), unit="clip"):
+        pcm = render_clip(clip, plan.seed, babble, speak)
+        rel = event_wav_relpath(clip.utt_id)
+        write_wav(corpus / rel, pcm)
+        record = {"utt_id": clip.utt_id, "num_samples": int(len(pcm)), "wav": rel}
+        lines.append(json.dumps(record, sort_keys=True, separators=(",", ":")))
     write_text_atomic(fragment_path(corpus, args.job), "".join(line + "\n" for line in lines))
-    print(f"synth_corpus: job {args.job}/{args.nj}: wrote {len(shard)} utterances", file=sys.stderr)
+    print(
+        f"synth_corpus: job {args.job}/{args.nj}: wrote {len(shard)} utterances, {len(clips)} events clips",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -3,8 +3,9 @@
 The plan is drawn in one process and saved as JSON; synthesis jobs render any shard of it
 independently, so the audio does not depend on ``--nj``. Speakers are disjoint across all
 data dirs (sv_enroll and sv_test share the evaluation speakers, as verification needs).
-The isolated-word task (words_*) is drawn last from a random stream of its own, so adding
-it left every other data dir of a (preset, seed) unchanged, byte for byte.
+The isolated-word task (words_*) and then the bird-call detection clips (events_*, see
+``events``) are drawn last, each from a random stream of its own, so adding them left every
+other data dir of a (preset, seed) unchanged, byte for byte.
 
 Example::
 
@@ -25,12 +26,13 @@ import numpy as np
 
 from kaldinn.corpora.synth import texts
 from kaldinn.corpora.synth.espeak import VoiceSettings
+from kaldinn.corpora.synth.events import EVENTS_STREAM, EventClip, draw_events
 from kaldinn.corpora.synth.presets import PRESETS, Knobs, Preset
 from kaldinn.corpora.synth.voices import Speaker, draw_speaker, utterance_settings
 from kaldinn.errors import ConfigError
 from kaldinn.io.atomic import write_text_atomic
 
-PLAN_VERSION = 2  # 2: speakers have a vocal-tract warp
+PLAN_VERSION = 3  # 2: speakers have a vocal-tract warp; 3: events clips
 NOISE_TYPES = ("white", "pink", "babble")
 WORDS_STREAM = 1  # spawn key of the isolated-word task's generator (see task_rng)
 
@@ -62,9 +64,14 @@ class CorpusPlan:
     speakers: dict[str, Speaker] = field(default_factory=dict)
     utterances: list[Utterance] = field(default_factory=list)
     babble: list[tuple[VoiceSettings, str]] = field(default_factory=list)
+    events: list[EventClip] = field(default_factory=list)
 
     def datasets(self) -> list[str]:
+        """The speech data dirs (``event_datasets`` has the events ones)."""
         return sorted({u.dataset for u in self.utterances})
+
+    def event_datasets(self) -> list[str]:
+        return sorted({c.dataset for c in self.events})
 
     def digest(self) -> str:
         """SHA-256 of the canonical JSON: identical plans give identical corpora."""
@@ -85,6 +92,7 @@ def make_plan(preset: str, seed: int, knobs: Knobs | None = None) -> CorpusPlan:
     plan.babble = builder.babble_sources()
     builder.add_words(task_rng(seed, WORDS_STREAM))
     plan.speakers, plan.utterances = builder.speakers, builder.utterances
+    plan.events = draw_events(task_rng(seed, EVENTS_STREAM), spec)
     return plan
 
 
@@ -214,6 +222,7 @@ def plan_to_json(plan: CorpusPlan) -> str:
         "speakers": [dataclasses.asdict(s) for s in plan.speakers.values()],
         "babble": [{"settings": dataclasses.asdict(v), "text": t} for v, t in plan.babble],
         "utterances": [dataclasses.asdict(u) for u in plan.utterances],
+        "events": [dataclasses.asdict(c) for c in plan.events],
     }
     return json.dumps(data, sort_keys=True, indent=1) + "\n"
 
@@ -236,6 +245,7 @@ def plan_from_json(text: str, source: str = "<plan>") -> CorpusPlan:
                 Utterance(**{**u, "settings": VoiceSettings(**u["settings"])}) for u in data["utterances"]
             ],
             babble=[(VoiceSettings(**b["settings"]), b["text"]) for b in data["babble"]],
+            events=[EventClip.from_dict(c) for c in data["events"]],
         )
     except (ValueError, KeyError, TypeError) as err:
         raise ConfigError(f"{source}: not a valid corpus plan ({err}); re-run local/make_synth.py") from None

@@ -4,7 +4,11 @@ Each data dir gets wav.scp, utt2spk, spk2utt, text, utt2dur, utt2lang and spk2ge
 C-sorted; digits_* dirs also get ali.ark/ali.scp (int32 phone ids per 10 ms frame, ids from
 ``<data-dir>/lang/phones.txt``); words_* dirs get ``utt2label`` (the spoken word, the class);
 sv_test gets ``trials`` (enrolled speaker vs test utterance) and ``trials_utt`` (every pair of
-test utterances, VoxCeleb1-O style).
+test utterances, VoxCeleb1-O style). events_* dirs (bird-call detection, one "speaker" per
+clip, so a speaker bootstrap resamples clips) hold wav.scp, utt2spk, spk2utt, utt2dur,
+``utt2label`` (1: the clip holds a bird call, 0: not) and ``events``: one line per call,
+``<utt> <start-s> <end-s> <low-hz> <high-hz>``, sorted by clip then start; clips without a call
+have no line (the file is not a one-line-per-key table; no ``text``: validate with --no-text).
 
 Example::
 
@@ -48,6 +52,7 @@ def read_fragments(corpus_dir: str | os.PathLike, nj: int, plan: CorpusPlan) -> 
                 f"{path}: missing; synthesis job {job} did not finish (see {corpus_dir}/log)"
             ) from None
     missing = [u.utt_id for u in plan.utterances if u.utt_id not in records]
+    missing += [c.utt_id for c in plan.events if c.utt_id not in records]
     if missing:
         raise TableError(
             f"{len(missing)} planned utterances have no audio (first {missing[0]}); re-run make_synth"
@@ -69,12 +74,18 @@ def write_data_dirs(
     by_dataset = defaultdict(list)
     for utt in plan.utterances:
         by_dataset[utt.dataset].append(utt)
+    by_events = defaultdict(list)
+    for clip in plan.events:
+        by_events[clip.dataset].append(clip)
     stats = {}
-    for name in sorted(by_dataset):
+    for name in sorted(by_dataset) + sorted(by_events):
         target = data / name
         if target.exists():
             shutil.rmtree(target)  # stale feats/alignments of an older corpus must not survive
-        stats[name] = _write_one(plan, by_dataset[name], records, corpus, target, phones)
+        if name in by_events:
+            stats[name] = _write_events(by_events[name], records, corpus, target)
+        else:
+            stats[name] = _write_one(plan, by_dataset[name], records, corpus, target, phones)
     write_table(data / "lang" / "phones.txt", {p: i for p, i in phones.items()}, sort=False)
     if "sv_test" in by_dataset:
         _write_trials(data / "sv_test" / "trials", trials(plan))
@@ -108,6 +119,28 @@ def _write_one(plan, utts, records, corpus: Path, target: Path, phones: dict[str
     return stats
 
 
+def _write_events(clips, records, corpus: Path, target: Path) -> dict:
+    """An events_* data dir: one speaker per clip, utt2label and the box of every call."""
+    seconds = {c.utt_id: records[c.utt_id]["num_samples"] / SAMPLE_RATE for c in clips}
+    write_table(target / "wav.scp", {c.utt_id: str(corpus / records[c.utt_id]["wav"]) for c in clips})
+    write_table(target / "utt2spk", {c.utt_id: c.utt_id for c in clips})
+    write_table(target / "spk2utt", {c.utt_id: c.utt_id for c in clips})
+    write_table(target / "utt2dur", {k: f"{v:.4f}" for k, v in seconds.items()})
+    write_table(target / "utt2label", {c.utt_id: str(c.label) for c in clips})
+    rows = sorted(
+        ((c.utt_id, s) for c in clips for s in c.calls), key=lambda r: (c_sort_key(r[0]), r[1].start)
+    )
+    with atomic_write(target / "events") as f:
+        f.writelines(f"{u} {s.start:.3f} {s.end:.3f} {s.low_hz:.1f} {s.high_hz:.1f}\n" for u, s in rows)
+    return {
+        "utterances": len(clips),
+        "speakers": len(clips),
+        "positives": sum(c.label for c in clips),
+        "calls": len(rows),
+        "hours": sum(seconds.values()) / 3600.0,
+    }
+
+
 def _write_alignments(
     target: Path, utt_ids: list[str], records: dict[str, dict], phones: dict[str, int]
 ) -> None:
@@ -136,6 +169,12 @@ def format_summary(plan: CorpusPlan, stats: dict[str, dict]) -> str:
         f"{plan.knobs.reverb_prob:g}, jitter {plan.knobs.jitter:g}",
     ]
     for name, s in stats.items():
+        if "calls" in s:  # events_*: clips, how many hold calls, and the calls
+            lines.append(
+                f"  {name:<13} {s['utterances']:6d} clips {s['positives']:5d} with calls "
+                f"{s['calls']:5d} calls {s['hours'] * 3600:9.1f} s"
+            )
+            continue
         classes = f" {s['classes']:3d} classes" if "classes" in s else ""
         lines.append(
             f"  {name:<13} {s['utterances']:6d} utts {s['speakers']:5d} spks "

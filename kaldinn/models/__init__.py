@@ -4,8 +4,9 @@ Families: ``mlp`` (spliced frame MLP), ``rnn_classifier`` (many-to-one),
 ``rnn_frame_classifier`` (many-to-many, optional frame stacking), ``hgru_lid``
 (hierarchical GRU with attention), ``xvector_tdnn`` and ``ecapa_tdnn``
 (speaker-embedding extractors), ``ctc_rnn`` and ``ctc_conformer`` (CTC encoders with
-optional convolutional subsampling). Importing this package imports torch; ``import
-kaldinn`` does not.
+optional convolutional subsampling), ``cnn``, ``resnet`` and ``densenet`` (2-D CNNs over
+time x frequency for clip labels, e.g. event detection). Importing this package imports
+torch; ``import kaldinn`` does not.
 
 Example::
 
@@ -17,6 +18,7 @@ Example::
 from kaldinn.models import (  # noqa: F401  (registers the families)
     classifiers,
     ctc_encoders,
+    detection,
     ecapa,
     hierarchical,
     mlp,

@@ -14,7 +14,9 @@ only after every job succeeded):
 - utterance models: ``scores.N.ark`` + ``scores.scp`` (per-class vectors in label-map
   order), ``utt2pred`` (best class), ``scores.txt`` (header ``utt_id <label1> ...``, then one
   row of scores per utterance), ``labels.txt`` (the model's label map) and, with
-  ``--write-attention true``, ``attention.N.ark`` + ``attention.scp``.
+  ``--write-attention true``, ``attention.N.ark`` + ``attention.scp``. With ``--event-label L``
+  (detection: e.g. ``1`` of a 0/1 utt2label) also ``utt2score``: ``<utt> <log-odds>``, the
+  log-odds of class L against the others, log P(L) - log(1 - P(L)) (P(L) = sigmoid of it).
 
 Example::
 
@@ -50,6 +52,9 @@ def build_parser() -> KaldiArgumentParser:
     parser.add_argument("--batch-size", type=int, default=16, help="utterances per forward pass")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--write-attention", type=str2bool, default=False, help="utterance models")
+    parser.add_argument(
+        "--event-label", default="", help="utterance models: write utt2score, the log-odds of this label"
+    )
     parser.add_argument("data_dir")
     parser.add_argument("exp_dir")
     parser.add_argument("out_dir")
@@ -108,6 +113,20 @@ def write_score_table(scp: dict[str, str], labels: list[str], path: Path) -> Non
             f.write(utt + " " + " ".join(f"{v:.6g}" for v in read_object(scp[utt])) + "\n")
 
 
+def write_event_scores(scp: dict[str, str], event: int, path: Path) -> None:
+    """``utt2score``: log-odds of class ``event`` from each utterance's log-posteriors."""
+    import numpy as np
+
+    from kaldinn.io.tables import read_object
+
+    scores = {}
+    for utt, spec in scp.items():
+        logpost = np.asarray(read_object(spec), dtype=np.float64)
+        others = np.delete(logpost, event)
+        scores[utt] = f"{logpost[event] - np.logaddexp.reduce(others):.6g}"
+    write_table(path, scores)
+
+
 def merge_outputs(args, out_dir: Path, name: str, frame_model: bool) -> None:
     """Merge the per-job tables; the main scp is written last."""
     jobs = range(1, args.nj + 1)
@@ -120,10 +139,26 @@ def merge_outputs(args, out_dir: Path, name: str, frame_model: bool) -> None:
         labels.save(out_dir / "labels.txt")
         write_table(out_dir / "utt2pred", merge_tables([out_dir / f"utt2pred.{j}" for j in jobs], "forward"))
         write_score_table(scp, labels.labels, out_dir / "scores.txt")
+        if args.event_label:
+            write_event_scores(scp, labels.index(args.event_label), out_dir / "utt2score")
         if args.write_attention:
             attention = merge_tables([out_dir / f"attention.{j}.scp" for j in jobs], "forward")
             write_table(out_dir / "attention.scp", attention)
     write_table(out_dir / f"{name}.scp", scp)
+
+
+def check_event_label(label: str, exp_dir: Path, frame_model: bool) -> None:
+    """--event-label needs an utterance model whose label map holds it (and one other label)."""
+    from kaldinn.data.labels import load_label_map
+
+    if frame_model:
+        raise UsageError("--event-label is for utterance (clip) models; this model outputs frames")
+    labels = load_label_map(exp_dir).labels
+    if label not in labels or len(labels) < 2:
+        raise UsageError(
+            f"--event-label {label}: {exp_dir}/labels.txt holds {', '.join(labels)}; "
+            "name one of them (detection with a 0/1 utt2label: --event-label 1)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,11 +181,13 @@ def main(argv: list[str] | None = None) -> int:
             raise KaldinnError(f"{args.priors} does not have {num_classes} counts, one per model output")
     if not frame_model and not (exp_dir / "labels.txt").is_file():
         raise KaldinnError(f"{exp_dir}/labels.txt is missing; the utterance model's label map is needed")
+    if args.event_label:
+        check_event_label(args.event_label, exp_dir, frame_model)
     parts = split_data(data_dir, args.nj)  # fails on nj > #speakers before anything is written
     out_dir = absolute_output_dir(args.out_dir)
     with DirLock(out_dir, PROG):  # one job at a time writes out_dir
         name = ("logpost" if args.output == "log-posterior" else "loglik") if frame_model else "scores"
-        for stale in (f"{name}.scp", "attention.scp", "utt2pred", "scores.txt"):
+        for stale in (f"{name}.scp", "attention.scp", "utt2pred", "scores.txt", "utt2score"):
             (out_dir / stale).unlink(missing_ok=True)  # a failed re-run must not leave old results
         log = out_dir / "log" / "forward.JOB.log"
         job = job_argv(args, model, parts[0].parent, out_dir, name, frame_model)

@@ -8,9 +8,16 @@ log prior (log((0 + 1) / total)) instead of -inf, which would make its pseudo
 log-likelihood +inf. ``steps/forward.py --output log-likelihood --priors FILE`` uses it:
 log prior = log(count / sum of counts).
 
+Given a Kaldi alignment directory (``final.mdl``, ``num_jobs``, ``ali.*.gz``) instead, the
+counts are those of ``analyze-counts --counts-dim=<num-pdfs>`` over ``ali-to-pdf`` (or, with
+``--targets phone``, of the per-frame phones in topology order): Kaldi's half-frame floor
+(+0.5), one count per model output whether seen or not, as ``steps/train.py --ali-dir`` saves
+in ``<exp-dir>/priors.counts`` (:mod:`kaldinn.hmm.alignments`).
+
 Example::
 
     steps/compute_priors.py --num-classes 48 data/digits_train exp/phone_lstm/ali_train_pdf.counts
+    steps/compute_priors.py exp/tri3_ali exp/dnn/priors.counts
 """
 
 from __future__ import annotations
@@ -91,12 +98,38 @@ def build_parser() -> KaldiArgumentParser:
     parser = KaldiArgumentParser(
         prog=PROG,
         description="Label counts (add-one floored) from alignments, as a Kaldi text vector.",
-        usage=f"{PROG} [--num-classes N] <data-dir|ali-rspecifier> <counts-out>",
+        usage=f"{PROG} [--num-classes N] [--targets pdf|phone] <data-dir|rspecifier|ali-dir> <counts-out>",
     )
     parser.add_argument("--num-classes", type=int, default=0, help="number of outputs (0: max label + 1)")
-    parser.add_argument("alignments", help="data dir holding ali.scp, or an rspecifier (scp:..., ark:...)")
+    parser.add_argument(
+        "--targets", choices=("pdf", "phone"), default="pdf", help="Kaldi alignment dir: pdf or phone counts"
+    )
+    parser.add_argument(
+        "alignments",
+        help="data dir holding ali.scp, an rspecifier (scp:..., ark:...) or a Kaldi alignment dir",
+    )
     parser.add_argument("counts_out")
     return parser
+
+
+def count_ali_dir(ali_dir: Path, args) -> int:
+    """analyze-counts of a Kaldi alignment dir's pdf (or phone) targets; the model sets the dimension."""
+    from kaldinn.hmm.alignments import frame_targets, open_ali_dir, prior_counts, write_prior_counts
+
+    targets = frame_targets(open_ali_dir(ali_dir), args.targets)
+    if args.num_classes and args.num_classes != targets.num_classes:
+        raise KaldinnError(
+            f"--num-classes {args.num_classes} but {ali_dir}/final.mdl has {targets.num_classes} "
+            f"{args.targets} targets; the alignments do not belong to this network"
+        )
+    counts = prior_counts(targets)
+    write_prior_counts(args.counts_out, counts)
+    frames = int(counts.sum() - 0.5 * len(counts))
+    print(
+        f"{PROG}: wrote analyze-counts of {len(counts)} {args.targets}s ({frames} frames): {args.counts_out}",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.num_classes < 0:
         raise UsageError(f"--num-classes must be >= 0, got {args.num_classes}")
     source = args.alignments
+    if Path(source, "num_jobs").is_file() and Path(source, "final.mdl").is_file():
+        return count_ali_dir(Path(source), args)
     if Path(source).is_dir():
         if not (Path(source) / "ali.scp").is_file():
             raise KaldinnError(f"{source}/ali.scp does not exist; give the alignments' rspecifier instead")

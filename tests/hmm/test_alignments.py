@@ -131,3 +131,15 @@ def test_phones_txt_that_does_not_fit_the_model_is_an_error(ali_dir):
     (ali_dir / "phones.txt").write_text("\n".join(lines[:20]) + "\n")  # phones 20.. missing
     with pytest.raises(KaldinnError, match=r"phones.txt lacks phone ids \[20, 21"):
         frame_targets(open_ali_dir(ali_dir), "phone")
+
+
+def test_compute_priors_step_on_an_alignment_dir(ali_dir, tmp_path):
+    from kaldinn.steps import compute_priors
+
+    out = tmp_path / "priors.counts"
+    assert compute_priors.main([str(ali_dir), str(out)]) == 0
+    assert out.read_text() == (REF / "expected" / "pdf_counts.txt").read_text()
+    assert compute_priors.main(["--targets", "phone", str(ali_dir), str(out)]) == 0
+    assert read_counts(out).shape == (31,)
+    with pytest.raises(KaldinnError, match="--num-classes 48 but .*final.mdl has 95 pdf targets"):
+        compute_priors.main(["--num-classes", "48", str(ali_dir), str(out)])

@@ -16,6 +16,7 @@ Example::
 """
 
 from kaldinn.models import (  # noqa: F401  (registers the families)
+    attention,
     classifiers,
     ctc_encoders,
     detection,

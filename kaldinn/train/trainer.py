@@ -189,7 +189,7 @@ def train_step(setup: Setup, batch: Batch) -> LossOutput | None:
     padding = ddp.is_padding(batch)
     batch = ddp.mark_padding(batch.to(setup.device), padding)
     with dev.autocast(setup.device, setup.amp):
-        result = setup.task(setup.forward_model()(batch.feats, batch.feat_lens), batch)
+        result = setup.task(model_output(setup.forward_model(), setup.model, batch), batch)
     result = ddp.sync_result(setup, result, padding)  # one process: unchanged
     setup.optimizer.zero_grad(set_to_none=True)
     setup.scaler.scale(result.loss).backward()
@@ -206,6 +206,15 @@ def train_step(setup: Setup, batch: Batch) -> LossOutput | None:
     setup.scaler.step(setup.optimizer)
     setup.scaler.update()
     return result
+
+
+def model_output(module: torch.nn.Module, model: torch.nn.Module, batch: Batch) -> Any:
+    """``module(feats, feat_lens)``; models with ``takes_targets`` (attention decoders, which
+    need the targets for teacher forcing) also get ``targets, target_lens``. ``module`` is
+    ``model`` or its DDP wrapper."""
+    if getattr(model, "takes_targets", False):
+        return module(batch.feats, batch.feat_lens, batch.targets, batch.target_lens)
+    return module(batch.feats, batch.feat_lens)
 
 
 def accumulate(state: TrainState, result: LossOutput) -> None:
@@ -231,7 +240,7 @@ def validate(setup: Setup, batches: Iterable[Batch]) -> dict[str, float]:
         padding = ddp.is_padding(batch)
         batch = ddp.mark_padding(batch.to(setup.device), padding)
         with dev.autocast(setup.device, setup.amp):
-            result = setup.task(setup.model(batch.feats, batch.feat_lens), batch)
+            result = setup.task(model_output(setup.model, setup.model, batch), batch)
         accumulate(totals, ddp.sync_result(setup, result, padding))
     if totals.weight == 0:
         raise KaldinnError("the validation data yielded no batches (is the validation set empty?)")

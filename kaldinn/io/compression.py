@@ -189,8 +189,9 @@ def decode_data(token: bytes, lo: float, rng: float, rows: int, cols: int, buf, 
         data = np.frombuffer(buf, np.uint8, rows * cols, pos + cols * 8).reshape(cols, rows)
         offsets = _layout(cols)[3]
         # one gather through the tables: byte b of column c decodes to table[c * 256 + b];
-        # data is column-major, so the result is returned as a transposed (Fortran-order) view
-        return np.take(table, np.add(data, offsets, dtype=offsets.dtype)).T
+        # data is column-major, so the result is returned as a transposed (Fortran-order) view.
+        # Every index is in range by construction; mode="clip" skips numpy's bounds-check pass.
+        return np.take(table, np.add(data, offsets, dtype=offsets.dtype), mode="clip").T
     dtype, levels = ("<u2", 65535.0) if token == b"CM2" else (np.uint8, 255.0)
     data = np.frombuffer(buf, dtype, rows * cols, pos).reshape(rows, cols)
     return lo + data.astype(_F32) * rng / levels

@@ -77,6 +77,19 @@ def read_header(read: Callable[[int], bytes]) -> Header:
                      "(supported: FM DM FV DV CM CM2 CM3 and int32 vectors)")  # fmt: skip
 
 
+def _parse_compressed_header(buf, pos: int) -> tuple[Header, int] | None:
+    """``CM``/``CM2``/``CM3`` headers in one unpack (random CM reads parse one per object); else None."""
+    token = b"CM" if buf[pos : pos + 3] == b"CM " else bytes(buf[pos : pos + 3])
+    if token not in (b"CM", b"CM2", b"CM3") or (token != b"CM" and buf[pos + 3 : pos + 4] != b" "):
+        return None
+    start = pos + len(token) + 1
+    if len(buf) < start + compression.HEADER_SIZE:
+        return None  # truncated: the general parser below says so
+    lo, rng, rows, cols = compression.read_header(buf, start)
+    header = Header(token, (rows, cols), compression.data_size(token, rows, cols), (lo, rng))
+    return header, start + compression.HEADER_SIZE
+
+
 def parse_header(buf, pos: int = 0) -> tuple[Header, int]:
     """Parse a binary header held in memory at ``buf[pos]`` (after ``\\0B``); returns (header, end)."""
     token = buf[pos : pos + 3]
@@ -84,6 +97,9 @@ def parse_header(buf, pos: int = 0) -> tuple[Header, int]:
         size1, rows, size2, cols = _DIMS.unpack_from(buf, pos + 3)
         if size1 == 4 and size2 == 4:
             return Header(token[:2], (rows, cols), rows * cols * (4 if token == b"FM " else 8)), pos + 13
+    compressed = _parse_compressed_header(buf, pos)
+    if compressed is not None:
+        return compressed
     end = pos
 
     def take(n: int) -> bytes:

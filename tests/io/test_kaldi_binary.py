@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from kaldinn.errors import TableError
-from kaldinn.io.kaldi_binary import encode_binary, encode_text, read_object_stream
+from kaldinn.io.compression import compress
+from kaldinn.io.kaldi_binary import encode_binary, encode_text, parse_header, read_header, read_object_stream
 
 
 def _read(blob: bytes, dtype=np.float32):
@@ -77,6 +78,16 @@ def test_truncated_and_unknown_rejected():
         _read(b"\0BXX \x04\x00\x00\x00\x00")
     with pytest.raises(TableError, match="different lengths"):
         _read(b" [\n 1 2\n 3 ]\n")
+
+
+@pytest.mark.parametrize("method", [2, 4, 7])  # CM, CM2, CM3
+def test_in_memory_compressed_header_equals_the_stream_parser(method):
+    blob = compress(np.random.default_rng(method).standard_normal((12, 5)).astype(np.float32), method)
+    stream = io.BytesIO(blob)
+    header, end = parse_header(blob + b"tail", 0)
+    assert header == read_header(stream.read) and end == stream.tell() == len(blob) - header.body_len
+    with pytest.raises(TableError, match="truncated"):
+        parse_header(blob[: end - 1], 0)
 
 
 def test_rejects_unsupported_values():

@@ -6,7 +6,8 @@ only after every job succeeded):
 
 - frame models: ``logpost.N.ark`` + ``logpost.scp`` (``--output log-posterior``) or
   ``loglik.N.ark`` + ``loglik.scp`` (``--output log-likelihood``: log-posterior minus the log
-  prior from ``--priors``, the input of Kaldi's ``latgen-faster-mapped``). One float32
+  prior from ``--priors``, default ``<exp-dir>/priors.counts`` as ``steps/train.py --ali-dir``
+  saves it; the input of Kaldi's ``latgen-faster-mapped``). One float32
   matrix per utterance with one row per input frame: the row count equals
   ``utt2num_frames``, or ceil(frames / subsample) for a model that subsamples time
   (``rnn_frame_classifier`` with ``subsample`` > 1; pass Kaldi's decoders the matching
@@ -47,7 +48,10 @@ def build_parser() -> KaldiArgumentParser:
     parser.add_argument("--nj", type=int, default=4, help="number of parallel jobs")
     parser.add_argument("--cmd", default="utils/run.py", help="job runner, as in cmd.sh")
     parser.add_argument("--output", choices=("log-posterior", "log-likelihood"), default="log-posterior")
-    parser.add_argument("--priors", help="label counts from steps/compute_priors.py (log-likelihood)")
+    parser.add_argument(
+        "--priors",
+        help="label counts from steps/compute_priors.py (log-likelihood; default <exp-dir>/priors.counts)",
+    )
     parser.add_argument("--model", default="final.pt", help="checkpoint inside <exp-dir>")
     parser.add_argument("--batch-size", type=int, default=16, help="utterances per forward pass")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
@@ -175,8 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     model = exp_dir / args.model
     frame_model, num_classes = inspect_model(model)
     if args.output == "log-likelihood":
+        if not args.priors and (exp_dir / "priors.counts").is_file():
+            args.priors = str(exp_dir / "priors.counts")  # saved by steps/train.py --ali-dir
         if not args.priors:
-            raise UsageError("--output log-likelihood needs --priors FILE (see steps/compute_priors.py)")
+            raise UsageError(
+                f"--output log-likelihood needs --priors FILE (see steps/compute_priors.py); "
+                f"{exp_dir}/priors.counts does not exist"
+            )
         if len(read_counts(args.priors)) != num_classes:
             raise KaldinnError(f"{args.priors} does not have {num_classes} counts, one per model output")
     if not frame_model and not (exp_dir / "labels.txt").is_file():

@@ -66,7 +66,7 @@ def test_pdf_targets_train_and_forward_pseudo_loglikes(setup, tmp_path):
     assert (exp / "ali_targets").read_text().startswith("pdf ")
 
     out = tmp_path / "forward_valid"
-    argv = ["--nj", "1", "--output", "log-likelihood", "--priors", str(exp / "priors.counts")]
+    argv = ["--nj", "1", "--output", "log-likelihood"]  # priors: <exp>/priors.counts by default
     assert forward.main([*argv, str(valid_dir), str(exp), str(out)]) == 0
     loglik = RandomAccessReader(f"scp:{out / 'loglik.scp'}")
     feats = RandomAccessReader(f"scp:{valid_dir / 'feats.scp'}")

@@ -138,14 +138,18 @@ def describe(seconds: list[float]) -> str:
 
 
 def report(times: dict[str, list[float]], work: float | None = None, unit: str = "items") -> None:
-    """One line per contender: median and spread of its seconds, and its median rate."""
+    """One line per contender: median and spread of its seconds, and its rate at the median."""
     width = max(len(name) for name in times)
     for name, seconds in times.items():
         line = f"  {name:{width}s}  {describe(seconds)}"
         if work:
-            med, lo, hi, _, _ = spread(seconds)
-            line += f"  {work / med:,.1f} {unit}/s (range {work / hi:,.1f}-{work / lo:,.1f})"
+            line += f"  {work / statistics.median(seconds):,.1f} {unit}/s"
         print(line)
+
+
+def per_item(times: dict[str, list[float]], work: dict[str, float]) -> dict[str, list[float]]:
+    """Seconds per item, for contenders timed on different amounts of work (a slow baseline on fewer)."""
+    return {name: [t / work[name] for t in seconds] for name, seconds in times.items()}
 
 
 def ratio(times: dict[str, list[float]], faster: str, slower: str) -> tuple[float, float, float]:
@@ -155,12 +159,19 @@ def ratio(times: dict[str, list[float]], faster: str, slower: str) -> tuple[floa
 
 
 def print_ratio(
-    times: dict[str, list[float]], faster: str, slower: str, target: float | None = None
+    times: dict[str, list[float]],
+    faster: str,
+    slower: str,
+    target: float | None = None,
+    label: str | None = None,
 ) -> float:
-    """Print ``faster`` vs ``slower`` as a speed-up with its paired spread; return the ratio."""
+    """Print time(``slower``) / time(``faster``) with its paired spread; return it.
+
+    ``label`` replaces the default wording (``<faster> vs <slower>: Nx faster``).
+    """
     value, lo, hi = ratio(times, faster, slower)
-    line = f"  ratio {faster} vs {slower}: {value:.2f}x faster"
-    line += f" (ratio of medians; paired range {lo:.2f}-{hi:.2f}x)"
+    label = label or f"{faster} vs {slower}: speed-up"
+    line = f"  {label} {value:.2f}x (ratio of medians; paired range {lo:.2f}-{hi:.2f}x)"
     if target is not None:
         line += f"  target >= {target:g}x: {'met' if value >= target else 'MISSED'}"
     print(line)

@@ -143,3 +143,17 @@ def test_bad_models_are_errors(tmp_path):
         read_transition_model(path)
     with pytest.raises(ModelError, match="cannot read"):
         read_transition_model(tmp_path / "missing.mdl")
+
+
+def test_text_model_with_gmm_part(tmp_path):
+    gmm = "<DiagGMM>\n<GCONSTS>  [ -1.5 ]\n</DiagGMM>\n"
+    path = tmp_path / "final.mdl"
+    path.write_text(TUPLES_MODEL + "<DIMENSION> 39 <NUMPDFS> 6 " + gmm * 6)
+    tm = read_transition_model(path)
+    assert (tm.am_num_pdfs, tm.feat_dim) == (6, 39)
+    path.write_text(TUPLES_MODEL + "<DIMENSION> 39 <NUMPDFS> 6 " + gmm * 5 + "<DiagGMM>\n<GCONSTS>  [ -1")
+    with pytest.raises(ModelError, match="holds 5 complete Gaussian mixtures of 6; the file is truncated"):
+        read_transition_model(path)
+    path.write_text(TUPLES_MODEL + "<DIMENSION> 39 <NUMPDFS> 7 " + gmm * 7)
+    with pytest.raises(ModelError, match="the GMM has 7 pdfs but the transition model 6"):
+        read_transition_model(path)

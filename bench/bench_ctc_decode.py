@@ -5,29 +5,28 @@ Inputs are random CTC-like log-posteriors (T frames, V units, unit 0 blank): a d
 unit per frame (blank on ~70% of frames) with Gaussian noise of std ``--noise`` on the
 logits (1.0: peaky, like a trained model; 2.0: many units above the pruning threshold on
 most frames). Both decoders consider units with log-posterior >= -5 and drop hypotheses
-more than 10 below the best (pyctcdecode's defaults). Prints utterances/s and ratios
-against pyctcdecode measured in the same run, and how many best hypotheses agree.
+more than 10 below the best (pyctcdecode's defaults). The decoders take turns in each of
+``--repeats`` repetitions (the slow ones on fewer utterances: ``--single-utts``,
+``--baseline-utts``); prints the median and spread of seconds per utterance, ratios of
+medians against pyctcdecode measured in the same run, and how many best hypotheses agree.
 pyctcdecode lives in the benchmarks' own venv, .venv-bench (`make bench-venv`), never in .venv:
 its numpy<2 pin would break pandas 3 there. Without it the comparison is skipped with a
 message. Pin to one core with ``taskset -c 0``.
 
 Example::
 
-    make bench-venv && taskset -c 0 .venv-bench/bin/python bench/bench_ctc_decode.py --utts 200 --noise 1.0
+    make bench-venv && taskset -c 0 .venv-bench/bin/python bench/bench_ctc_decode.py --repeats 5
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import _timing
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from kaldinn.decode.greedy import greedy_decode  # noqa: E402
-from kaldinn.decode.prefix_beam import BeamConfig, prefix_beam_search, prefix_beam_search_batch  # noqa: E402
+from kaldinn.decode.greedy import greedy_decode
+from kaldinn.decode.prefix_beam import BeamConfig, prefix_beam_search, prefix_beam_search_batch
 
 LABELS = [""] + [chr(ord("a") + i) for i in range(26)] + [" ", "'", "-"]  # V = 30, blank first
 
@@ -47,13 +46,7 @@ def text_of(tokens: list[int]) -> str:
     return " ".join("".join(LABELS[t] for t in tokens).split())
 
 
-def timed(fn, *args):
-    start = time.perf_counter()
-    out = fn(*args)
-    return time.perf_counter() - start, out
-
-
-def run_pyctcdecode(utts, beam: int):
+def pyctcdecode_decoder():
     try:
         from pyctcdecode import build_ctcdecoder
     except ImportError:
@@ -62,49 +55,59 @@ def run_pyctcdecode(utts, beam: int):
             " (`make bench-venv` installs it in .venv-bench; run this with .venv-bench/bin/python)"
         )
         return None
-    decoder = build_ctcdecoder(LABELS)
-    return timed(
-        lambda: [
-            " ".join(decoder.decode(u, beam_width=beam, token_min_logp=-5.0, beam_prune_logp=-10.0).split())
-            for u in utts
-        ]
-    )
+    return build_ctcdecoder(LABELS)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--utts", type=int, default=200)
-    p.add_argument("--baseline-utts", type=int, default=40, help="utterances given to pyctcdecode")
+    p.add_argument("--utts", type=int, default=128, help="utterances for greedy and batched decoding")
+    p.add_argument("--single-utts", type=int, default=16, help="utterances decoded one at a time")
+    p.add_argument("--baseline-utts", type=int, default=32, help="utterances given to pyctcdecode")
     p.add_argument("--frames", type=int, default=500)
     p.add_argument("--beam", type=int, default=10)
     p.add_argument("--batch", type=int, default=64, help="utterances decoded in lock step")
     p.add_argument("--noise", type=float, default=1.0)
+    _timing.add_arguments(p)
     args = p.parse_args()
-    utts = make_utts(args.utts, args.frames, len(LABELS), args.noise)
+    _timing.fix_threads(args.threads)
+    _timing.print_header(
+        "bench_ctc_decode", T=args.frames, V=len(LABELS), beam=args.beam, noise=args.noise, batch=args.batch
+    )
+    utts = make_utts(
+        max(args.utts, args.single_utts, args.baseline_utts), args.frames, len(LABELS), args.noise
+    )
     cfg = BeamConfig(beam=args.beam, token_min_logp=-5.0, beam_prune_logp=-10.0)
-    print(f"T={args.frames} V={len(LABELS)} beam={args.beam} noise={args.noise} utts={args.utts}")
-
-    t_greedy, _ = timed(lambda: [greedy_decode(u) for u in utts])
-    print(f"greedy: {args.utts / t_greedy:,.0f} utt/s")
-    t_single, single = timed(lambda: [prefix_beam_search(u, cfg)[0] for u in utts])
-    print(f"prefix beam, one utterance at a time: {args.utts / t_single:,.1f} utt/s")
-    chunks = [utts[i : i + args.batch] for i in range(0, len(utts), args.batch)]
-    t_batch, batched = timed(lambda: [h[0] for c in chunks for h in prefix_beam_search_batch(c, cfg)])
-    print(f"prefix beam, batches of {args.batch}: {args.utts / t_batch:,.1f} utt/s")
-    assert [h.tokens for h in single] == [h.tokens for h in batched], "batched and single decodes differ"
-
-    if args.baseline_utts <= 0:
-        print("pyctcdecode comparison skipped (--baseline-utts 0)")
+    many, few, base = utts[: args.utts], utts[: args.single_utts], utts[: args.baseline_utts]
+    chunks = [many[i : i + args.batch] for i in range(0, len(many), args.batch)]
+    single = [prefix_beam_search(u, cfg)[0] for u in few]
+    batched = [h[0] for c in chunks for h in prefix_beam_search_batch(c, cfg)]
+    assert [h.tokens for h in single] == [h.tokens for h in batched[: len(single)]], (
+        "batched and single differ"
+    )
+    contenders = {
+        "greedy": lambda: [greedy_decode(u) for u in many],
+        "prefix beam, batched": lambda: [prefix_beam_search_batch(c, cfg) for c in chunks],
+        "prefix beam, one at a time": lambda: [prefix_beam_search(u, cfg) for u in few],
+    }
+    work = {"greedy": len(many), "prefix beam, batched": len(many), "prefix beam, one at a time": len(few)}
+    decoder = pyctcdecode_decoder() if args.baseline_utts > 0 else None
+    if decoder is not None:
+        opts = {"beam_width": args.beam, "token_min_logp": -5.0, "beam_prune_logp": -10.0}
+        contenders["pyctcdecode"] = lambda: [decoder.decode(u, **opts) for u in base]
+        work["pyctcdecode"] = len(base)
+    times = _timing.per_item(_timing.measure(contenders, args.repeats, args.warmup), work)
+    print(f"seconds per utterance ({', '.join(f'{k}: {n} utts' for k, n in work.items())} per repetition):")
+    _timing.report(times, work=1, unit="utt")
+    _timing.print_ratio(times, "prefix beam, batched", "prefix beam, one at a time")
+    if decoder is None:
+        print("pyctcdecode comparison skipped" + (" (--baseline-utts 0)" if args.baseline_utts <= 0 else ""))
         return
-    base = run_pyctcdecode(utts[: args.baseline_utts], args.beam)
-    if base is None:
-        return
-    t_base, texts = base
-    base_rate = args.baseline_utts / t_base
-    print(f"pyctcdecode: {base_rate:,.1f} utt/s on {args.baseline_utts} utterances")
-    single_x, batch_x = args.utts / t_single / base_rate, args.utts / t_batch / base_rate
-    print(f"  speed-up: single x{single_x:.1f}, batched x{batch_x:.1f}")
-    same = sum(text_of(h.tokens) == t for h, t in zip(single, texts, strict=False))
+    _timing.print_ratio(times, "prefix beam, batched", "pyctcdecode")
+    _timing.print_ratio(times, "prefix beam, one at a time", "pyctcdecode")
+    texts = [" ".join(decoder.decode(u, **opts).split()) for u in base]
+    ours = [h[0] for c in [base[i : i + args.batch] for i in range(0, len(base), args.batch)]
+            for h in prefix_beam_search_batch(c, cfg)]  # fmt: skip
+    same = sum(text_of(h.tokens) == t for h, t in zip(ours, texts, strict=True))
     print(f"  best hypotheses identical to pyctcdecode: {same} / {len(texts)}")
 
 

@@ -9,15 +9,21 @@ candidate's score adds, to its hypothesis' score:
 (CTC prefix scores from ``kaldinn.decode.ctc_prefix_score``; joint decoding needs the
 model's CTC branch). Per utterance the 2 x beam best candidates are ranked: end symbols
 among the first ``beam`` become finished hypotheses, the first ``beam`` others the new live
-beam (fairseq's rule), and an utterance is done once it holds ``beam`` finished ones. A
-hypothesis may not end before ``min_len_ratio`` x its encoder frames and must end at
-``max_len_ratio`` x them; with ``eos_threshold`` g, ``<eos>`` is only proposed when
+beam (fairseq's rule). An utterance is done once no live hypothesis can still beat its
+n-th best finished one (every term is a log-probability, so only positive bonuses can
+raise a score; they are counted at their most) or at its length limit. Stopping at
+``beam`` finished hypotheses instead (fairseq's rule) cut digit strings short: with label
+smoothing, ``<eos>`` after a prefix costs about as much as a wrong letter, so finished
+prefixes pile up long before the best hypothesis ends. A hypothesis may not end before
+``min_len_ratio`` x its encoder frames and must end at ``max_len_ratio`` x them; with ``eos_threshold`` g, ``<eos>`` is only proposed when
 ``log p(eos) >= g * max_{c != eos} log p(c)`` (Hannun et al. 2019). Finished hypotheses are
 ranked by their score, or by score / (tokens + 1) with ``length_norm``. With CTC or an LM,
 each hypothesis considers only its ``pre_beam`` best tokens by attention score.
 
-Beam width 1 without CTC and LM is exactly :func:`greedy_search` (tested). Utterances of a
-batch are independent: batched results equal one-at-a-time ones (up to float rounding).
+Beam width 1 without CTC, LM, length normalisation or a positive length bonus is exactly
+:func:`greedy_search` (tested); with them, beam 1 may look past the first ``<eos>`` for a
+hypothesis they could rank first. Utterances of a batch are independent: batched results
+equal one-at-a-time ones (up to float rounding).
 
 Example::
 
@@ -179,6 +185,7 @@ def beam_search(model, feats, feat_lens, cfg: SearchConfig = SearchConfig(), sco
         ctc = CTCPrefixScorer(model.ctc_logits(enc).float().log_softmax(2), enc_lens).select(rows)
         ctc_state = ctc.initial_state()
     lm = _LMCache(scorer, len(rows)) if scorer is not None else None
+    optimism = max(cfg.length_bonus, 0.0) + max(getattr(scorer, "word_bonus", 0.0), 0.0)
     lo, hi = (x[rows] for x in length_limits(enc_lens, cfg))
     score = torch.full((n_utts, k), NEG_INF, device=device)
     score[:, 0] = 0.0
@@ -230,11 +237,12 @@ def beam_search(model, feats, feat_lens, cfg: SearchConfig = SearchConfig(), sco
             torch.cat([beam.tokens[r], t[:, None]], dim=1),
         )  # fmt: skip
         prev = t
-        alive = torch.isfinite(new_score).any(1).tolist()
-        keep = torch.tensor(
-            [len(finished[u]) < k and a for u, a in zip(beam.utts.tolist(), alive, strict=True)],
-            device=device,
-        )
+        best_live = new_score.max(1).values.tolist()
+        done = [
+            not math.isfinite(live) or settled(finished[u], live, step + 1, int(hi[a * k]), cfg, optimism)
+            for a, (u, live) in enumerate(zip(beam.utts.tolist(), best_live, strict=True))
+        ]
+        keep = ~torch.tensor(done, device=device)
         if not keep.all():  # drop done utterances from every per-row tensor
             if not keep.any():
                 break
@@ -252,6 +260,21 @@ def beam_search(model, feats, feat_lens, cfg: SearchConfig = SearchConfig(), sco
                 lm.states = [s for s, q in zip(lm.states, kept.tolist(), strict=True) if q]
             beam = _Beam(beam.utts[keep], beam.score[keep], beam.att[kept], beam.lm[kept], beam.tokens[kept])
     return [sorted(hyps, key=lambda h: -h.score)[: cfg.nbest] for hyps in finished]
+
+
+def settled(done: list, live: float, length: int, longest: int, cfg: SearchConfig, optimism: float) -> bool:
+    """True when no live hypothesis (best raw score ``live`` after ``length`` tokens, at most
+    ``longest``) can still beat the n-th best finished one. Every attention, CTC and LM term
+    is a log-probability (<= 0), so a live score can only rise by the positive bonuses
+    (``optimism`` per token, the pending word's bonus counted once more)."""
+    if len(done) < cfg.nbest:
+        return False
+    nth = sorted((h.score for h in done), reverse=True)[cfg.nbest - 1]
+    gain = optimism * (longest - length + 1)
+    if not cfg.length_norm:
+        return nth >= live + gain
+    # (live + optimism * extra) / (length + extra + 1) is monotone in extra: check both ends
+    return nth >= max(live / (length + 1), (live + gain) / (longest + 1))
 
 
 def make_hyp(tokens: list[int], total: float, att: float, ctc: float, lm: float, cfg: SearchConfig):

@@ -35,7 +35,7 @@ def features(seed: int = 1):
 
 CONFIGS = [
     SearchConfig(beam=1),
-    SearchConfig(beam=1, length_bonus=0.7, length_norm=True),
+    SearchConfig(beam=1, length_bonus=-0.3),
     SearchConfig(beam=1, eos_threshold=1.5, max_len_ratio=0.3, min_len_ratio=0.1),
 ]
 
@@ -48,6 +48,14 @@ def test_beam_one_is_greedy(cfg):
     assert len({tuple(h.tokens) for h in greedy}) > 2  # the test model really spells
     assert [h.tokens for h in greedy] == [n[0].tokens for n in beam]
     assert [h.score for h in greedy] == pytest.approx([n[0].score for n in beam], abs=1e-4)
+
+
+def test_with_length_normalisation_beam_one_may_look_past_the_first_eos():
+    model, (feats, lens) = spelling_model(), features()
+    cfg = SearchConfig(beam=1, length_norm=True)
+    greedy = greedy_search(model, feats, lens, cfg)
+    beam = beam_search(model, feats, lens, cfg)
+    assert all(b[0].score >= g.score - 1e-4 for g, b in zip(greedy, beam, strict=True))
 
 
 def test_length_limits_hold():

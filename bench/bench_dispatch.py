@@ -2,33 +2,27 @@
 
 Runs 16 trivial jobs (`true`) through utils/run.py, serially (-tc 1) and with the default
 concurrency, and 16 `bash -c true` processes one after another as the baseline; prints the
-per-job times and their ratios to the baseline. When a Slurm cluster answers (`sinfo`, e.g.
-after `.ci/local_slurm.sh start`) it also times utils/slurm.py on the same 16 jobs (one
-array submission, status files polled every 0.5 s).
+median and spread of each (the setups take turns in each of ``--repeats`` repetitions), the
+ratios of medians to the baseline and the overhead per job. When a Slurm cluster answers
+(`sinfo`, e.g. after `.ci/local_slurm.sh start`) it also times utils/slurm.py on the same 16
+jobs (one array submission, status files polled every 0.5 s).
 
-    .venv/bin/python bench/bench_dispatch.py [--jobs 16] [--repeats 3]
+    .venv/bin/python bench/bench_dispatch.py [--jobs 16] [--repeats 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+import _timing
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def best_of(repeats: int, fn) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bash_loop(jobs: int) -> None:
@@ -58,27 +52,31 @@ def run_py(jobs: int, workdir: Path, extra: list[str], runner: str = "utils/run.
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=3)
+    _timing.add_arguments(parser)
     opts = parser.parse_args()
+    _timing.fix_threads(opts.threads)
+    _timing.print_header("bench_dispatch", jobs=opts.jobs)
+    base = "bash -c true loop"
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        base = best_of(opts.repeats, lambda: bash_loop(opts.jobs))
-        serial = best_of(opts.repeats, lambda: run_py(opts.jobs, work, ["-tc", "1"]))
-        parallel = best_of(opts.repeats, lambda: run_py(opts.jobs, work, []))
-        timed = [("run.py -tc 1", serial), ("run.py (default concurrency)", parallel)]
+        setups = {
+            base: lambda: bash_loop(opts.jobs),
+            "run.py -tc 1": lambda: run_py(opts.jobs, work, ["-tc", "1"]),
+            "run.py (default concurrency)": lambda: run_py(opts.jobs, work, []),
+        }
         if slurm_usable():
-            slurm = best_of(opts.repeats, lambda: run_py(opts.jobs, work, [], "utils/slurm.py"))
-            timed.append(("slurm.py (local Slurm, one array)", slurm))
-    n = opts.jobs
-    print(f"{n} trivial jobs, best of {opts.repeats}")
-    print(f"  bash -c true loop (baseline): {base:.3f} s total, {1000 * base / n:.1f} ms/job")
-    if len(timed) == 2:
+            setups["slurm.py (local Slurm, one array)"] = lambda: run_py(
+                opts.jobs, work, [], "utils/slurm.py"
+            )
+        times = _timing.measure(setups, opts.repeats, opts.warmup)
+    print(f"{opts.jobs} trivial jobs per repetition:")
+    _timing.report(times, work=opts.jobs, unit="jobs")
+    if len(setups) == 3:
         print("  slurm.py: skipped (no usable Slurm cluster; start one with .ci/local_slurm.sh start)")
-    for name, t in timed:
-        extra = (t - base) / n
-        print(
-            f"  {name}: {t:.3f} s total, ratio {t / base:.2f}x baseline, overhead {1000 * extra:+.1f} ms/job"
-        )
+    for name in list(setups)[1:]:
+        extra = (statistics.median(times[name]) - statistics.median(times[base])) / opts.jobs
+        _timing.print_ratio(times, base, name, label=f"{name} / baseline time:")
+        print(f"    overhead {1000 * extra:+.1f} ms/job (difference of medians)")
     return 0
 
 

@@ -13,7 +13,9 @@ Written to <exp-dir>: ``model.npz`` (standardiser, weights, bias), ``labels.txt`
 cross-entropy of every L2; ``*`` marks the pick), ``command.txt``; and for every <test-dir>
 ``forward_<name>/`` as steps/forward.py writes it for an utterance model: ``scores.1.ark`` +
 ``scores.1.scp``, ``scores.scp`` (log-posteriors in label-map order; written last),
-``utt2pred``, ``scores.txt`` and ``labels.txt``, so steps/score_classification.py scores it.
+``utt2pred``, ``scores.txt`` and ``labels.txt``, so steps/score_classification.py scores it;
+with ``--event-label L`` also ``utt2score`` (the log-odds of L, as ``steps/forward.py
+--event-label``), so steps/score_detection.py scores a detection task.
 
 Example::
 
@@ -52,6 +54,9 @@ def build_parser() -> KaldiArgumentParser:
     add_stats_options(parser, cmvn="speaker")
     parser.add_argument("--l2-grid", default="1e-4,1e-3,1e-2,1e-1,1", help="comma-separated L2 strengths")
     parser.add_argument("--max-iter", type=int, default=500, help="LBFGS iterations per fit")
+    parser.add_argument(
+        "--event-label", default="", help="also write utt2score, the log-odds of this label (detection)"
+    )
     parser.add_argument("dirs", nargs="+", metavar="dir")
     return parser
 
@@ -160,14 +165,17 @@ def save_model(exp_dir: Path, args, argv: list[str], standardiser, search, label
         )
 
 
-def write_forward(out_dir: Path, data_dir: Path, utts: list[str], logpost: np.ndarray, label_map) -> None:
-    """steps/forward.py's utterance-model outputs (as one job); ``scores.scp`` last."""
+def write_forward(
+    out_dir: Path, data_dir: Path, utts: list[str], logpost: np.ndarray, label_map, event_label: str = ""
+) -> None:
+    """steps/forward.py's utterance-model outputs (as one job; ``utt2score`` of ``event_label``
+    when given); ``scores.scp`` last."""
     from kaldinn.io.tables import Writer
-    from kaldinn.steps.forward import check_complete, write_score_table
+    from kaldinn.steps.forward import check_complete, write_event_scores, write_score_table
     from kaldinn.steps.make_feats import absolute_output_dir
 
     out_dir = absolute_output_dir(str(out_dir))
-    for stale in ("scores.scp", "utt2pred", "scores.txt"):
+    for stale in ("scores.scp", "utt2pred", "scores.txt", "utt2score"):
         (out_dir / stale).unlink(missing_ok=True)  # a failed re-run must not leave old results
     with Writer(f"ark,scp:{out_dir}/scores.1.ark,{out_dir}/scores.1.scp") as writer:
         for utt, row in zip(utts, logpost, strict=True):
@@ -178,6 +186,8 @@ def write_forward(out_dir: Path, data_dir: Path, utts: list[str], logpost: np.nd
     preds = logpost.argmax(axis=1)
     write_table(out_dir / "utt2pred", {u: label_map.label(int(i)) for u, i in zip(utts, preds, strict=True)})
     write_score_table(scp, label_map.labels, out_dir / "scores.txt")
+    if event_label:
+        write_event_scores(scp, label_map.index(event_label), out_dir / "utt2score")
     write_table(out_dir / "scores.scp", scp)
 
 
@@ -208,6 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     label_map = LabelMap(c_sorted(set(train_labels)))
     if len(label_map) < 2:
         raise KaldinnError(f"{train_dir}/{args.labels} holds a single class; nothing to classify")
+    if args.event_label and label_map.get(args.event_label) is None:
+        raise KaldinnError(
+            f"--event-label {args.event_label} is not a label of {train_dir}/{args.labels} "
+            f"(labels: {' '.join(label_map.labels)})"
+        )
     unseen = sorted(set(dev_labels) - set(label_map.labels))
     if unseen:
         print(
@@ -236,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     for test_dir in test_dirs:
         utts, x = dir_stats(test_dir, options)
         out_dir = exp_dir / f"forward_{test_dir.name}"
-        write_forward(out_dir, test_dir, utts, search.model.log_posteriors(standardiser.apply(x)), label_map)
+        logpost = search.model.log_posteriors(standardiser.apply(x))
+        write_forward(out_dir, test_dir, utts, logpost, label_map, args.event_label)
         print(f"{PROG}: succeeded writing {out_dir}/scores.scp for {test_dir}", file=sys.stderr)
     return 0

@@ -57,6 +57,21 @@ def test_classifier_outputs_are_scored_by_score_classification(lid):
     assert "accuracy 100.00%" in results and "cavg" in results  # feature 0 carries the language
 
 
+def test_event_label_writes_log_odds_for_score_detection(lid):
+    root, (train, dev, test) = lid
+    exp, lang = root / "exp_event", LANGS[1]
+    argv = ["--labels", "utt2lang", "--l2-grid", "1e-2", "--event-label", lang, str(train), str(dev)]
+    assert train_stats_baseline.main([*argv, str(test), str(exp)]) == 0
+    fwd = exp / "forward_test"
+    scores = RandomAccessReader(f"scp:{fwd}/scores.scp")
+    k = list(read_table(fwd / "labels.txt")).index(lang)
+    for utt, value in read_table(fwd / "utt2score").items():
+        logpost = scores[utt].astype(np.float64)
+        assert float(value) == pytest.approx(logpost[k] - np.log(1 - np.exp(logpost[k])), abs=1e-3)
+    bad = ["--labels", "utt2lang", "--event-label", "xx", str(train), str(dev), str(test), str(root / "e2")]
+    assert run_main(train_stats_baseline.main, bad) == 1
+
+
 def test_l2_is_picked_on_dev_and_recorded(lid):
     root, (train, dev, test) = lid
     exp = root / "exp_grid"

@@ -129,7 +129,10 @@ def spread(values: list[float]) -> tuple[float, float, float, float, float]:
 
 
 def seconds_text(value: float) -> str:
-    return f"{value:.3f} s" if value >= 1 else f"{value * 1e3:.2f} ms"
+    for scale, unit in ((1, "s"), (1e-3, "ms"), (1e-6, "us")):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}" if value < 100 * scale else f"{value / scale:.0f} {unit}"
+    return f"{value * 1e9:.3g} ns"
 
 
 def describe(seconds: list[float]) -> str:

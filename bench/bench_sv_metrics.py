@@ -7,6 +7,8 @@ Prints figures as ratios against baselines measured in the same run:
   compute_min_dcf.py / compute_eer (Python sort of (score, label) pairs, one Python loop
   over thresholds) computing only EER and minDCF at the same priors;
 - cosine scoring: kaldinn.backend.cosine.score_trials vs a per-trial Python loop.
+Each pair takes turns in each of ``--repeats`` repetitions (the slow baselines on fewer
+trials); prints the median and spread, ratios of medians with their paired range.
 
 Example::
 
@@ -16,8 +18,8 @@ Example::
 from __future__ import annotations
 
 import argparse
-import time
 
+import _timing
 import numpy as np
 
 from kaldinn.backend.cosine import score_trials
@@ -55,59 +57,72 @@ def baseline_metrics(scores: np.ndarray, is_target: np.ndarray, priors) -> tuple
     return eer, {p: best[p] / min(p, 1 - p) for p in priors}
 
 
-def timed(fn, *args):
-    start = time.perf_counter()
-    out = fn(*args)
-    return time.perf_counter() - start, out
-
-
-def bench_metrics(n: int, n_base: int) -> None:
+def bench_metrics(n: int, n_base: int, args) -> None:
     scores, is_target = make_trials(n)
-    t_ours, m = timed(compute_sv_metrics, scores, is_target, (0.01, 0.05))
-    print(f"metrics: {n} trials in {t_ours:.2f}s ({n / t_ours / 1e6:.2f} M trials/s)")
+    m = compute_sv_metrics(scores, is_target, (0.01, 0.05))
+    sub_s, sub_t = scores[:n_base], is_target[:n_base]
+    times = _timing.measure(
+        {
+            "kaldinn, all trials": lambda: compute_sv_metrics(scores, is_target, (0.01, 0.05)),
+            "kaldinn": lambda: compute_sv_metrics(sub_s, sub_t, (0.01, 0.05)),
+            "sort + Python loop": lambda: baseline_metrics(sub_s, sub_t, (0.01, 0.05)),
+        },
+        args.repeats,
+        args.warmup,
+    )
+    print(f"metrics: kaldinn on all {n} trials, both on the first {n_base} (baseline: EER and minDCF only)")
     print(
-        f"  EER {100 * m.eer:.3f}% minDCF(0.01) {m.min_dcf[0.01]:.4f} "
+        f"  {n} trials: EER {100 * m.eer:.3f}% minDCF(0.01) {m.min_dcf[0.01]:.4f} "
         f"Cllr {m.cllr:.4f} minCllr {m.min_cllr:.4f}"
     )
-    sub_s, sub_t = scores[:n_base], is_target[:n_base]
-    t_ours_sub, m_sub = timed(compute_sv_metrics, sub_s, sub_t, (0.01, 0.05))
-    t_base, (eer_b, dcf_b) = timed(baseline_metrics, sub_s, sub_t, (0.01, 0.05))
-    print(f"baseline (sort + Python loop, EER and minDCF only): {n_base} trials in {t_base:.2f}s")
-    print(f"  ours on the same {n_base} trials: {t_ours_sub:.2f}s -> speed-up x{t_base / t_ours_sub:.1f}")
+    per = _timing.per_item(times, {"kaldinn, all trials": n, "kaldinn": n_base, "sort + Python loop": n_base})
+    _timing.report(per, work=1, unit="trials")
+    _timing.print_ratio(times, "kaldinn", "sort + Python loop")
+    m_sub = compute_sv_metrics(sub_s, sub_t, (0.01, 0.05))
+    eer_b, dcf_b = baseline_metrics(sub_s, sub_t, (0.01, 0.05))
     print(f"  agreement: minDCF(0.01) ours {m_sub.min_dcf[0.01]:.4f} baseline {dcf_b[0.01]:.4f}; "
           f"EER ours {100 * m_sub.eer:.3f}% (ROCCH) baseline {100 * eer_b:.3f}%")  # fmt: skip
 
 
-def bench_cosine(n_trials: int, n_utts: int, dim: int, n_base: int) -> None:
+def bench_cosine(n_trials: int, n_utts: int, dim: int, n_base: int, args) -> None:
     rng = np.random.default_rng(1)
     emb = {f"utt{k:06d}": rng.normal(size=dim).astype(np.float32) for k in range(n_utts)}
     keys = list(emb)
     pick = rng.integers(0, n_utts, size=(n_trials, 2))
     pairs = [(keys[a], keys[b]) for a, b in pick]
-    t_ours, scores = timed(score_trials, emb, emb, pairs)
 
     def loop(sub):
         return [float(emb[e] @ emb[t] / (np.linalg.norm(emb[e]) * np.linalg.norm(emb[t]))) for e, t in sub]
 
-    t_base, base = timed(loop, pairs[:n_base])
-    assert np.allclose(base, scores[:n_base], atol=1e-5)
-    ours_rate, base_rate = n_trials / t_ours, n_base / t_base
-    print(f"cosine scoring: {ours_rate / 1e6:.2f} M trials/s (dim {dim}, {n_utts} embeddings)")
-    print(
-        f"  baseline per-trial loop: {base_rate / 1e3:.1f} k trials/s "
-        f"-> speed-up x{ours_rate / base_rate:.1f}"
+    assert np.allclose(loop(pairs[:n_base]), score_trials(emb, emb, pairs[:n_base]), atol=1e-5)
+    times = _timing.measure(
+        {
+            "kaldinn score_trials": lambda: score_trials(emb, emb, pairs),
+            "per-trial Python loop": lambda: loop(pairs[:n_base]),
+        },
+        args.repeats,
+        args.warmup,
     )
+    per = _timing.per_item(times, {"kaldinn score_trials": n_trials, "per-trial Python loop": n_base})
+    print(
+        f"cosine scoring: dim {dim}, {n_utts} embeddings; kaldinn on {n_trials} trials, the loop on {n_base}"
+    )
+    _timing.report(per, work=1, unit="trials")
+    _timing.print_ratio(per, "kaldinn score_trials", "per-trial Python loop")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--trials", type=int, default=10_000_000)
-    parser.add_argument("--baseline-trials", type=int, default=1_000_000)
-    parser.add_argument("--cosine-trials", type=int, default=1_000_000)
+    parser.add_argument("--trials", type=int, default=2_000_000)
+    parser.add_argument("--baseline-trials", type=int, default=200_000)
+    parser.add_argument("--cosine-trials", type=int, default=500_000)
     parser.add_argument("--dim", type=int, default=256)
+    _timing.add_arguments(parser)
     args = parser.parse_args()
-    bench_metrics(args.trials, min(args.baseline_trials, args.trials))
-    bench_cosine(args.cosine_trials, 20_000, args.dim, min(50_000, args.cosine_trials))
+    _timing.fix_threads(args.threads)
+    _timing.print_header("bench_sv_metrics", trials=args.trials, baseline_trials=args.baseline_trials)
+    bench_metrics(args.trials, min(args.baseline_trials, args.trials), args)
+    bench_cosine(args.cosine_trials, 20_000, args.dim, min(20_000, args.cosine_trials), args)
 
 
 if __name__ == "__main__":

@@ -285,6 +285,7 @@ def _write_tmp(tmp: Path, lexicon, disambig_lexicon, num_disambig: int) -> None:
 
 def replace_dir(build: Path, target: Path) -> None:
     """Rename ``build`` to ``target``; an existing ``target`` is removed only after the rename."""
+    os.chmod(build, 0o755)  # mkdtemp makes it 0700
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))

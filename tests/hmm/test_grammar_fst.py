@@ -1,4 +1,4 @@
-"""G.fst from ARPA: Kaldi's arpa2fst result for the reference bigram, and exact back-off scores for a trigram."""
+"""G.fst from ARPA: Kaldi's arpa2fst G for the reference bigram; exact back-off scores for a trigram."""
 
 from __future__ import annotations
 

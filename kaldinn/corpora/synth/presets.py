@@ -63,7 +63,7 @@ PRESETS: dict[str, Preset] = {
         "tiny", (2, 1, 1), 2, 4, 3, 4, 2, 2, 2, LANGUAGES[:4], (1, 1, 1), 1, 1, 4,
         (1, 1, 1), 3,
         Knobs(snr_low=10.0, snr_high=30.0, reverb_prob=0.5, jitter=0.05),
-        events_clips=(6, 4, 4), events_seconds=(2.0, 2.5), events_snr=(-5.0, 10.0),
+        events_clips=(6, 4, 4), events_seconds=(2.0, 2.5), events_snr=(2.0, 15.0),
     ),
     # Many voices, few utterances each: the networks must learn the task, not the speakers
     # (seen-speaker accuracy is no evidence). sv_test gives 40 unseen speakers x 11 utterances:
@@ -72,12 +72,12 @@ PRESETS: dict[str, Preset] = {
         "small", (100, 10, 20), 10, 7, 400, 8, 40, 3, 11, LANGUAGES[:12], (40, 4, 8), 6, 3, 8,
         (200, 20, 40), 20,
         Knobs(snr_low=5.0, snr_high=30.0, reverb_prob=0.3, jitter=0.08),
-        events_clips=(600, 150, 200), events_seconds=(3.0, 4.0), events_snr=(-5.0, 10.0),
+        events_clips=(600, 150, 200), events_seconds=(3.0, 4.0), events_snr=(2.0, 15.0),
     ),
     "large": Preset(
         "large", (400, 40, 60), 20, 7, 2000, 12, 100, 4, 12, LANGUAGES, (100, 8, 12), 6, 3, 16,
         (400, 40, 40), 40,
         Knobs(snr_low=0.0, snr_high=25.0, reverb_prob=0.4, jitter=0.1),
-        events_clips=(6000, 600, 1000), events_seconds=(3.0, 5.0), events_snr=(-8.0, 10.0),
+        events_clips=(6000, 600, 1000), events_seconds=(3.0, 5.0), events_snr=(0.0, 15.0),
     ),
 }  # fmt: skip

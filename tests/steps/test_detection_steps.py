@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
+from kaldinn.bin import detection_results_table
 from kaldinn.cli import run_main
 from kaldinn.io.tables import RandomAccessReader
 from kaldinn.io.text_table import read_table
@@ -127,3 +128,29 @@ def test_saliency_on_chosen_clips_and_bad_options(trained, tmp_path):
     utts.write_text("no-such-clip\n")
     assert run_main(saliency.main, [*argv, "--utts", str(utts), str(test), str(exp), str(out)]) == 1
     assert run_main(saliency.main, ["--method", "smooth", str(test), str(exp), str(out)]) == 2
+
+
+def test_results_table_lists_auc_and_localisation_per_system(trained, tmp_path):
+    root, test, exp, fwd = trained
+    sal = tmp_path / "sal"
+    argv = ["--fbank-config", str(root / "fbank.conf"), "--device", "cpu", "--num-clips", "0"]
+    assert run_main(saliency.main, [*argv, str(test), str(exp), str(sal)]) == 0
+    noise = tmp_path / "noise_scores"  # a chance-level system beside the network
+    noise.write_text("".join(f"{u} {i % 3}\n" for i, u in enumerate(read_table(test / "utt2label"))))
+    md = tmp_path / "RESULTS.md"
+    argv = ["--data-dir", str(test), "--results-md", str(md), "--roc-plot", str(tmp_path / "roc.png")]
+    argv += ["--saliency", f"densenet={sal}", f"noise={noise}", f"densenet={fwd / 'utt2score'}"]
+    assert run_main(detection_results_table.main, argv) == 0
+    text = md.read_text()
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    auc = float(rows["densenet"].split(" | ")[1].split()[0])
+    labels = read_table(test / "utt2label")
+    scores = read_table(fwd / "utt2score")
+    assert auc == pytest.approx(
+        roc_auc([float(scores[u]) for u in labels], [labels[u] == "1" for u in labels]), abs=1e-4
+    )
+    assert "guided: pointing game" in rows["system"] and rows["densenet"].count("%") >= 5
+    assert rows["noise"].rstrip(" |").endswith("%")  # no localisation cells for a system without maps
+    assert "input-energy" in text and "chance:" in text and (tmp_path / "roc.png").is_file()
+    bad = ["--data-dir", str(test), "--saliency", f"other={sal}", f"densenet={fwd / 'utt2score'}"]
+    assert run_main(detection_results_table.main, bad) == 2

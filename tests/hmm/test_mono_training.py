@@ -136,3 +136,19 @@ def test_train_mono_and_align_si_write_kaldi_dirs(tmp_path):
     # 40 utterances and 8 iterations from a flat start: the equal alignment agrees with Kaldi's on
     # 30% of the frames' phones, this model on ~58% (Kaldi's full-data model made the reference)
     assert agree / sum(len(r) for r in ref.values()) > 0.5
+
+
+def test_gmm_compute_likes_writes_kaldis_loglikes(tmp_path):
+    from kaldinn.bin.gmm_compute_likes import main as likes_main
+
+    data = make_data_dir(tmp_path, "mono_test")
+    out = tmp_path / "loglikes"
+    assert likes_main([str(REF / "exp" / "final.mdl"), str(data), f"ark,scp:{out}.ark,{out}.scp"]) == 0
+    with SequentialReader(f"ark:{REF / 'loglikes.ark'}") as reader:
+        ref = dict(reader)
+    with SequentialReader(f"scp:{out}.scp") as reader:
+        ours = dict(reader)
+    assert len(ours) == 3
+    for utt, loglikes in ours.items():
+        assert loglikes.dtype == np.float32
+        np.testing.assert_allclose(loglikes, ref[utt], atol=2e-3)

@@ -29,6 +29,8 @@ UTT_FILES = (
     "feats.scp",
     "vad.scp",
     "utt2lang",
+    "utt2label",  # kaldinn: utterance class labels (words_*, events_*)
+    "ali.scp",  # kaldinn: per-frame integer targets (digits_*)
     "utt2uniq",
     "utt2dur",
     "utt2num_frames",

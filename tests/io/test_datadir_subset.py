@@ -60,6 +60,18 @@ def test_subset_writes_consistent_directory(tmp_path):
     assert validate_data_dir(dest).ok
 
 
+def test_subset_keeps_kaldinn_label_files(tmp_path):
+    # Class labels and frame targets follow their utterances like Kaldi's utt2lang does.
+    d = make_data_dir(tmp_path, speakers=SPEAKERS)
+    utts = read_keys(d / "utt2spk")
+    write_lines(d / "utt2label", [f"{u} {i % 2}" for i, u in enumerate(utts)])
+    write_lines(d / "ali.scp", [f"{u} ali.ark:{10 * i}" for i, u in enumerate(utts)])
+    dest = tmp_path / "sub"
+    subset_data_dir(d, dest, ["c-utt1", "a-utt2"])
+    assert (dest / "utt2label").read_text().split("\n")[:2] == ["a-utt2 1", "c-utt1 1"]
+    assert read_keys(dest / "ali.scp") == ["a-utt2", "c-utt1"]
+
+
 def test_combine(tmp_path):
     a = make_data_dir(tmp_path, name="a", speakers={"x": 2})
     b = make_data_dir(tmp_path, name="b", speakers={"y": 1, "z": 2})

@@ -17,13 +17,13 @@ setups taking turns within each repetition so that a shared machine's load hits 
 5. ``paste | awk`` alone, writing to /dev/null: a lower bound of Kaldi's pipeline, whatever
    compute-eer costs.
 
-Prints the median and the spread (min-max) of ``--repeats`` runs and ratios of medians.
-Child processes get OMP_NUM_THREADS=1 (kaldinn's scoring is single-threaded numpy); paste
-and awk are two processes, as in Kaldi.
+Prints the median and spread of ``--repeats`` runs (after ``--warmup`` untimed ones) and
+ratios of medians with their paired range. Child processes inherit ``--threads`` (1:
+kaldinn's scoring is single-threaded numpy); paste and awk are two processes, as in Kaldi.
 
 Example::
 
-    .venv/bin/python bench/bench_sv_metrics_files.py --trials 2000000 --repeats 5
+    .venv/bin/python bench/bench_sv_metrics_files.py --trials 2000000 --repeats 5 --warmup 1
 """
 
 from __future__ import annotations
@@ -31,13 +31,12 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+import _timing
 import numpy as np
 
 PREVIOUS = """
@@ -86,51 +85,47 @@ def write_files(root: Path, n: int, seed: int = 0) -> tuple[Path, Path, Path]:
     return trials, scored, shuffled
 
 
-def time_command(argv: list[str] | str, env: dict) -> float:
-    start = time.perf_counter()
-    subprocess.run(argv, shell=isinstance(argv, str), env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+def run_command(argv: list[str] | str) -> None:
+    subprocess.run(argv, shell=isinstance(argv, str), check=True, stdout=subprocess.DEVNULL)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--trials", type=int, default=2_000_000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--trials", type=int, default=500_000)
+    _timing.add_arguments(parser)
+    parser.set_defaults(warmup=0)  # fresh processes each time; writing the files warmed the page cache
     args = parser.parse_args()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    _timing.fix_threads(args.threads)  # children inherit OMP/MKL/OPENBLAS
+    awk = "mawk" if "mawk" in os.path.realpath(subprocess.getoutput("command -v awk")) else "awk"
+    _timing.print_header("bench_sv_metrics_files", trials=args.trials, awk=awk)
     py = sys.executable
+    ours = "kaldinn, all metrics"
     with tempfile.TemporaryDirectory() as tmp:
         trials, scores, shuffled = write_files(Path(tmp), args.trials)
-        t, s, sh = (shlex.quote(str(p)) for p in (trials, scores, shuffled))
+        t, s = (shlex.quote(str(p)) for p in (trials, scores))
         paste_awk = f"paste {t} {s} | awk '{{print $NF, $3}}'"
         setups = {
-            "kaldinn, all metrics": [py, "-m", "kaldinn.bin.compute_sv_metrics", str(trials), str(scores)],
-            "kaldinn, all metrics, scores shuffled": [
+            ours: [py, "-m", "kaldinn.bin.compute_sv_metrics", str(trials), str(scores)],
+            "kaldinn, scores shuffled": [
                 py,
                 "-m",
                 "kaldinn.bin.compute_sv_metrics",
                 str(trials),
-                sh,
+                str(shuffled),
             ],
             "kaldinn before (pandas reader + join)": [py, "-c", PREVIOUS, str(trials), str(scores)],
             "paste | awk | EER-only stand-in": f"{paste_awk} | {shlex.quote(py)} -c {shlex.quote(EER_ONLY)}",
             "paste | awk > /dev/null (lower bound)": f"{paste_awk} > /dev/null",
         }
-        times: dict[str, list[float]] = {name: [] for name in setups}
-        for _ in range(args.repeats):
-            for name, argv in setups.items():
-                times[name].append(time_command(argv, env))
-    awk = "mawk" if "mawk" in os.path.realpath(subprocess.getoutput("command -v awk")) else "awk"
-    print(
-        f"{args.trials} trials, {args.repeats} repetitions, OMP_NUM_THREADS=1, {os.cpu_count()} CPUs, {awk}"
-    )
-    ours = statistics.median(times["kaldinn, all metrics"])
-    for name, ts in times.items():
-        med = statistics.median(ts)
-        print(
-            f"  {name:40s} median {med:6.2f}s  spread {min(ts):.2f}-{max(ts):.2f}s  "
-            f"ratio to kaldinn x{med / ours:.2f}"
+        times = _timing.measure(
+            {name: lambda argv=argv: run_command(argv) for name, argv in setups.items()},
+            args.repeats,
+            args.warmup,
         )
+    print(f"{args.trials} trials, each setup a fresh process (or pipeline) per repetition:")
+    _timing.report(times, work=args.trials, unit="trials")
+    for name in list(setups)[1:]:
+        _timing.print_ratio(times, ours, name, label=f"{name} / {ours} time:")
 
 
 if __name__ == "__main__":

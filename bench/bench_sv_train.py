@@ -7,18 +7,20 @@ plain identification (softmax) step measured in the same run:
 - identification only (baseline),
 - end-to-end verification loss over all pairs of the batch with BLUE trial weights,
 - the same with gradient checkpointing (less memory, recomputed activations).
-Runs on CUDA when CUDA_VISIBLE_DEVICES names a GPU, else on the CPU.
+The variants take turns step by step (``--repeats`` timed steps each after ``--warmup``);
+prints the median and spread of seconds per step and ratios of medians with their paired
+range. Runs on CUDA when CUDA_VISIBLE_DEVICES names a GPU, else on the CPU (``--threads``).
 
 Example::
 
-    .venv/bin/python bench/bench_sv_train.py --batch 64 --frames 200 --steps 5
+    .venv/bin/python bench/bench_sv_train.py --batch 64 --frames 200 --repeats 5
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
+import _timing
 import torch
 
 from kaldinn.losses import LOSSES
@@ -41,22 +43,20 @@ def make_batch(batch: int, frames: int, speakers: int, device) -> Batch:
     return Batch(feats, torch.full((batch,), frames), targets).to(device)
 
 
-def time_steps(model, task, batch: Batch, steps: int) -> float:
-    """Seconds per optimizer step (best of ``steps`` after one warm-up step)."""
+def step_fn(model, task, batch: Batch):
+    """One optimizer step (forward, loss, backward, update), synchronised on CUDA."""
     params = list(model.parameters()) + (list(task.parameters()) if isinstance(task, torch.nn.Module) else [])
     optimizer = torch.optim.Adam(params, lr=1e-3)
-    best = float("inf")
-    for i in range(steps + 1):
-        start = time.perf_counter()
+
+    def step() -> None:
         loss = task(model(batch.feats, batch.feat_lens), batch).loss
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         if batch.feats.is_cuda:
             torch.cuda.synchronize()
-        if i:
-            best = min(best, time.perf_counter() - start)
-    return best
+
+    return step
 
 
 def main() -> None:
@@ -64,17 +64,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--speakers", type=int, default=60)
-    parser.add_argument("--steps", type=int, default=5)
+    _timing.add_arguments(parser)
     args = parser.parse_args()
+    _timing.fix_threads(args.threads)
     device = select_device("auto")
+    _timing.print_header("bench_sv_train", device=device, batch=args.batch, frames=args.frames)
     batch = make_batch(args.batch, args.frames, args.batch // 4, device)
     variants = [
         ("identification (softmax)", {"lambda_start": 1.0, "lambda_end": 1.0}, False),
         ("verification, BLUE weights", {"weighting": "blue", "rho": [0.2, 0.1, 0.1, 0.05]}, False),
         ("verification + grad checkpointing", {"weighting": "blue", "rho": [0.2, 0.1, 0.1, 0.05]}, True),
     ]
-    print(f"device {device}, batch {args.batch} x {args.frames} frames x 80 dims, {args.speakers} classes")
-    baseline = None
+    steps = {}
     for name, loss_args, checkpointing in variants:
         torch.manual_seed(0)
         model = build_model("xvector_tdnn", MODEL_ARGS, input_dim=80, num_classes=args.speakers).to(device)
@@ -83,10 +84,14 @@ def main() -> None:
         task = LOSSES.build("sv", loss_args)
         if isinstance(task, torch.nn.Module):
             task.to(device)
-        seconds = time_steps(model.train(), task, batch, args.steps)
-        rate = args.batch / seconds
-        baseline = baseline or rate
-        print(f"{name:36s} {rate:8.1f} segments/s   ratio vs identification: {rate / baseline:.2f}")
+        steps[name] = step_fn(model.train(), task, batch)
+    times = _timing.measure(steps, args.repeats, args.warmup)
+    shape = f"batch {args.batch} x {args.frames} frames x 80 dims, {args.speakers} classes"
+    print(f"seconds per optimizer step, {shape}:")
+    _timing.report(times, work=args.batch, unit="segments")
+    base = variants[0][0]
+    for name in list(steps)[1:]:
+        _timing.print_ratio(times, base, name, label=f"{name} / identification time:")
 
 
 if __name__ == "__main__":

@@ -43,44 +43,64 @@ class AlignOptions:
     sil_prob: float = 0.5
 
 
-class _Builder:
-    """Collects emitting states and arcs while phone HMMs are chained."""
+class PhoneHmms:
+    """Each phone's HMM as graph pieces (pdfs, self-loop tids, internal arcs, exits), made once per model."""
 
     def __init__(self, tm: TransitionModel, options: AlignOptions):
         self.tm, self.options = tm, options
-        self.pdf: list[int] = []
-        self.loop_tid: list[int] = []
-        self.arcs: list[tuple[int, int, float, int]] = []  # src, dst, score, tid
+        self._cache: dict[int, tuple] = {}
         self.tstate = {(t.phone, t.hmm_state): i + 1 for i, t in enumerate(tm.tuples)}
         self.first_tid = np.searchsorted(tm.tid_to_state, np.arange(len(tm.tuples) + 2))
 
-    def add_phone(self, phone: int) -> tuple[int, list[tuple[int, float, int]]]:
-        """Add one phone's HMM; return its entry state and exits (state, score, tid)."""
+    def get(self, phone: int) -> tuple:
+        if phone not in self._cache:
+            self._cache[phone] = self._make(phone)
+        return self._cache[phone]
+
+    def _make(self, phone: int) -> tuple:
+        """(pdfs, loop tids, arcs (src, dst, score, tid), exits (state, score, tid)); states from 0."""
         hmm = self.tm.topology.entry_for_phone(phone)
         o = self.options
-        base = len(self.pdf)
-        exits = []
+        pdfs, loops, arcs, exits = [], [], [], []
         for s, state in enumerate(hmm):
             if state.forward_pdf_class < 0:
                 continue
-            ts = self.tstate[(phone, s)]
-            tid0 = int(self.first_tid[ts])
+            tid0 = int(self.first_tid[self.tstate[(phone, s)]])
             probs = np.exp(self.tm.log_probs[tid0 : tid0 + len(state.transitions)])
             p_loop = sum(p for (d, _), p in zip(state.transitions, probs, strict=True) if d == s)
-            self.pdf.append(int(self.tm.tid_to_pdf[tid0]))
-            self.loop_tid.append(0)
+            pdfs.append(int(self.tm.tid_to_pdf[tid0]))
+            loops.append(0)
             for k, ((dest, _), p) in enumerate(zip(state.transitions, probs, strict=True)):
-                tid = tid0 + k
                 if dest == s:
-                    self.loop_tid[-1] = tid
+                    loops[-1] = tid0 + k
                     continue
                 score = o.transition_scale * math.log(max(p, 1e-30) / max(1.0 - p_loop, 1e-30))
                 score += o.self_loop_scale * math.log(max(1.0 - p_loop, 1e-30))
                 if hmm[dest].forward_pdf_class < 0:
-                    exits.append((base + s, score, tid))
+                    exits.append((s, score, tid0 + k))
                 else:
-                    self.arcs.append((base + s, base + dest, score, tid))
-        return base, exits
+                    arcs.append((s, dest, score, tid0 + k))
+        return pdfs, loops, arcs, exits
+
+
+class _Builder:
+    """Collects emitting states and arcs while phone HMMs are chained."""
+
+    def __init__(self, tm: TransitionModel, options: AlignOptions, hmms: PhoneHmms | None = None):
+        self.tm, self.options = tm, options
+        self.hmms = hmms if hmms is not None else PhoneHmms(tm, options)
+        self.pdf: list[int] = []
+        self.loop_tid: list[int] = []
+        self.arcs: list[tuple[int, int, float, int]] = []  # src, dst, score, tid
+
+    def add_phone(self, phone: int) -> tuple[int, list[tuple[int, float, int]]]:
+        """Add one phone's HMM; return its entry state and exits (state, score, tid)."""
+        pdfs, loops, arcs, exits = self.hmms.get(phone)
+        base = len(self.pdf)
+        self.pdf += pdfs
+        self.loop_tid += loops
+        self.arcs += [(base + a, base + b, score, tid) for a, b, score, tid in arcs]
+        return base, [(base + s, score, tid) for s, score, tid in exits]
 
 
 @dataclass
@@ -101,9 +121,9 @@ class UtteranceGraph:
     @classmethod
     def build(
         cls, tm: TransitionModel, prons: Sequence[Sequence[int]], sil_phone: int,
-        options: AlignOptions = AlignOptions(), optional_silence: bool = True,
+        options: AlignOptions = AlignOptions(), optional_silence: bool = True, hmms: PhoneHmms | None = None,
     ) -> UtteranceGraph:  # fmt: skip
-        b = _Builder(tm, options)
+        b = _Builder(tm, options, hmms)
         sil, no_sil = math.log(options.sil_prob), math.log(1.0 - options.sil_prob)
         # "frontier": exits waiting for the next HMM's entry: (state or -1 for the start, score, tid)
         frontier: list[tuple[int, float, int]] = [(-1, 0.0, 0)]
@@ -229,3 +249,75 @@ def _reorder(path: np.ndarray, leave: np.ndarray, loop_tid: np.ndarray) -> np.nd
     last = np.r_[path[1:] != path[:-1], True]
     leave_of_stay = leave[last]
     return np.where(first, leave_of_stay[stay_id], loop_tid[path])
+
+
+def viterbi_batch(
+    graphs: Sequence[UtteranceGraph], loglikes: Sequence[np.ndarray], acoustic_scale: float = 0.1
+) -> list[np.ndarray | None]:
+    """:meth:`UtteranceGraph.viterbi` for many utterances at once (same paths; None where none fits).
+
+    The graphs are laid side by side in order of decreasing length, so the utterances still
+    running at frame t own a prefix of the states and every frame is one vectorised step.
+    """
+    order = sorted(range(len(graphs)), key=lambda i: -len(loglikes[i]))
+    g = [graphs[i] for i in order]
+    lengths = np.array([len(loglikes[i]) for i in order])
+    sizes = np.array([len(x.pdf) for x in g])
+    base = np.r_[0, np.cumsum(sizes)]
+    frame_base = np.r_[0, np.cumsum(lengths)]
+    width = max((x.pred.shape[1] for x in g), default=1)
+    pred = np.zeros((base[-1], width), dtype=np.int64)
+    pred_score = np.full((base[-1], width), NEG)
+    pred_tid = np.zeros((base[-1], width), dtype=np.int64)
+    for x, b in zip(g, base, strict=False):
+        k = x.pred.shape[1]
+        pred[b : b + len(x.pdf), :k] = x.pred + b
+        pred_score[b : b + len(x.pdf), :k] = x.pred_score
+        pred_tid[b : b + len(x.pdf), :k] = x.pred_tid
+    cat = lambda name: np.concatenate([getattr(x, name) for x in g])  # noqa: E731
+    pdf, loop_score, init, final = cat("pdf"), cat("loop_score"), cat("init"), cat("final")
+    loop_tid, final_tid = cat("loop_tid"), cat("final_tid")
+    row = np.repeat(frame_base[:-1], sizes)  # each state's utterance's first frame in ``ll``
+    ll = acoustic_scale * np.concatenate([loglikes[i] for i in order])
+    active_states = np.searchsorted(-lengths, -np.arange(lengths[0] if len(g) else 0), side="left")
+    back = np.zeros((lengths[0] if len(g) else 0, base[-1]), dtype=np.int8)
+    score = init + ll[row, pdf]
+    ends = np.full(len(g), -1)
+    for t in range(lengths[0] if len(g) else 0):
+        n = base[active_states[t]]
+        if t > 0:
+            cand = score[pred[:n]] + pred_score[:n]
+            best = cand.argmax(1)
+            from_arc = cand[np.arange(n), best]
+            stay = score[:n] + loop_score[:n]
+            use_loop = stay >= from_arc
+            back[t, :n] = np.where(use_loop, 0, best + 1)
+            score[:n] = np.where(use_loop, stay, from_arc) + ll[row[:n] + t, pdf[:n]]
+        for u in np.flatnonzero(lengths == t + 1):  # utterances whose last frame is t
+            total = score[base[u] : base[u + 1]] + final[base[u] : base[u + 1]]
+            k = int(total.argmax())
+            ends[u] = base[u] + k if total[k] > NEG / 2 else -1
+    tids = _trace_batch(back, ends, lengths, frame_base, pred, pred_tid, loop_tid, final_tid)
+    out: list[np.ndarray | None] = [None] * len(graphs)
+    for j, i in enumerate(order):
+        if ends[j] >= 0:
+            out[i] = tids[frame_base[j] : frame_base[j + 1]]
+    return out
+
+
+def _trace_batch(back, ends, lengths, frame_base, pred, pred_tid, loop_tid, final_tid) -> np.ndarray:
+    total = int(frame_base[-1])
+    path = np.zeros(total, dtype=np.int64)
+    leave = np.zeros(total, dtype=np.int64)
+    state = np.where(ends >= 0, ends, 0)
+    out_tid = final_tid[state]
+    for t in range(len(back) - 1, -1, -1):
+        m = int(np.searchsorted(-lengths, -t, side="left"))  # utterances with length > t
+        s = state[:m]
+        idx = frame_base[:m] + t
+        path[idx], leave[idx] = s, out_tid[:m]
+        move = back[t, s].astype(np.int64)
+        arc = np.maximum(move - 1, 0)
+        out_tid[:m] = np.where(move == 0, loop_tid[s], pred_tid[s, arc])
+        state[:m] = np.where(move == 0, s, pred[s, arc])
+    return _reorder(path, leave, loop_tid)

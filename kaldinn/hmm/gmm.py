@@ -75,6 +75,7 @@ class AmDiagGmm:
         self.starts = np.flatnonzero(np.r_[True, np.diff(self.pdf) != 0])
         self._mi32 = self.means_invvars.T.astype(np.float32)
         self._iv32 = (-0.5 * inv).T.astype(np.float32)
+        self._gconsts32 = self.gconsts.astype(np.float32)
 
     @property
     def num_gauss(self) -> int:
@@ -89,16 +90,24 @@ class AmDiagGmm:
         return cls(np.arange(num_pdfs), ones, np.tile(mean, (num_pdfs, 1)), np.tile(var, (num_pdfs, 1)))
 
     def gauss_loglikes(self, feats: np.ndarray) -> np.ndarray:
-        """(T, G) per-Gaussian log-likelihoods (weights included), float64."""
+        """(T, G) per-Gaussian log-likelihoods (weights included), float32 as Kaldi computes them."""
         x = np.asarray(feats, dtype=np.float32)
-        return (x @ self._mi32 + (x * x) @ self._iv32).astype(np.float64) + self.gconsts
+        g = x @ self._mi32
+        g += (x * x) @ self._iv32
+        g += self._gconsts32
+        return g
 
     def loglikes(self, feats: np.ndarray) -> np.ndarray:
-        """(T, num_pdfs) log-likelihoods, as ``gmm-compute-likes``."""
-        g = self.gauss_loglikes(feats)
-        top = np.maximum.reduceat(g, self.starts, axis=1)
-        total = np.add.reduceat(np.exp(g - top[:, self.pdf]), self.starts, axis=1)
-        return top + np.log(total)
+        """(T, num_pdfs) log-likelihoods (float64), as ``gmm-compute-likes``."""
+        x = np.asarray(feats, dtype=np.float32)
+        g = self._mi32.T @ x.T  # (G, T): Gaussians in rows, so the per-pdf reductions run over rows
+        g += self._iv32.T @ (x * x).T
+        g += self._gconsts32[:, None]
+        top = np.maximum.reduceat(g, self.starts, axis=0)  # (P, T)
+        g -= top[self.pdf]
+        np.exp(g, out=g)
+        total = np.add.reduceat(g, self.starts, axis=0)
+        return (top.astype(np.float64) + np.log(total.astype(np.float64))).T
 
     def accumulate(self, feats: np.ndarray, pdfs: np.ndarray) -> GmmStats:
         """Statistics of frames ``feats`` (N, D) aligned to ``pdfs`` (N,)."""

@@ -34,7 +34,7 @@ import numpy as np
 
 from kaldinn.errors import DataDirError, KaldinnError
 from kaldinn.feats.deltas import add_deltas
-from kaldinn.hmm.align import AlignOptions, UtteranceGraph
+from kaldinn.hmm.align import AlignOptions, PhoneHmms, UtteranceGraph, viterbi_batch
 from kaldinn.hmm.gmm import AmDiagGmm
 from kaldinn.hmm.model_io import MonoModel, init_mono_model, read_sets, read_topology, with_log_probs
 
@@ -141,24 +141,27 @@ def equal_align(model: MonoModel, feats, prons, sil: int, options: AlignOptions)
 
 
 def align_all(
-    model: MonoModel, feats, prons, sil: int, options: AlignOptions, log: Callable[[str], None] | None = None
-):
+    model: MonoModel, feats, prons, sil: int, options: AlignOptions, log: Callable[[str], None] | None = None,
+    batch: int = 200,
+):  # fmt: skip
     """Viterbi-align every utterance; returns ({utt: tids}, average log-likelihood per frame)."""
     alis, total, frames = {}, 0.0, 0
-    for utt, x in feats.items():
-        if not prons.get(utt):
-            continue
-        graph = UtteranceGraph.build(model.tm, prons[utt], sil, options)
-        loglikes = model.am.loglikes(x)
-        result = graph.viterbi(loglikes, options.acoustic_scale)
-        if result is None:
-            if log:
-                log(f"WARNING: {utt} ({len(x)} frames) is too short for its transcript; not aligned")
-            continue
-        tids, _ = result
-        alis[utt] = tids
-        total += float(loglikes[np.arange(len(x)), model.tm.tid_to_pdf[tids]].sum())
-        frames += len(x)
+    utts = [u for u in feats if prons.get(u)]
+    hmms = PhoneHmms(model.tm, options)
+    for start in range(0, len(utts), batch):
+        chunk = utts[start : start + batch]
+        graphs = [UtteranceGraph.build(model.tm, prons[u], sil, options, hmms=hmms) for u in chunk]
+        loglikes = [model.am.loglikes(feats[u]) for u in chunk]
+        for utt, ll, tids in zip(
+            chunk, loglikes, viterbi_batch(graphs, loglikes, options.acoustic_scale), strict=True
+        ):
+            if tids is None:
+                if log:
+                    log(f"WARNING: {utt} ({len(ll)} frames) is too short for its transcript; not aligned")
+                continue
+            alis[utt] = tids
+            total += float(ll[np.arange(len(ll)), model.tm.tid_to_pdf[tids]].sum())
+            frames += len(ll)
     return alis, total / max(frames, 1)
 
 

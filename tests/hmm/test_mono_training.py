@@ -152,3 +152,23 @@ def test_gmm_compute_likes_writes_kaldis_loglikes(tmp_path):
     for utt, loglikes in ours.items():
         assert loglikes.dtype == np.float32
         np.testing.assert_allclose(loglikes, ref[utt], atol=2e-3)
+
+
+def test_batched_viterbi_equals_one_at_a_time(tmp_path):
+    from kaldinn.hmm.align import UtteranceGraph, viterbi_batch
+
+    data = make_data_dir(tmp_path, "mono_train")
+    feats, (prons, sil) = load_features(data), load_prons(data / "text", LANG)
+    model = ref_model()
+    utts = sorted(feats)[:7]
+    graphs = [UtteranceGraph.build(model.tm, prons[u], sil) for u in utts]
+    loglikes = [model.am.loglikes(feats[u]) for u in utts]
+    loglikes[3] = loglikes[3][:5]  # too short for its words: no path
+    batched = viterbi_batch(graphs, loglikes)
+    for graph, ll, tids in zip(graphs, loglikes, batched, strict=True):
+        single = graph.viterbi(ll)
+        if single is None:
+            assert tids is None
+        else:
+            np.testing.assert_array_equal(tids, single[0])
+    assert batched[3] is None and sum(t is not None for t in batched) == 6

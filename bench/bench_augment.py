@@ -10,25 +10,26 @@ the training loader (2 s chunks, utterance CMVN, VAD, SpecAugment; ``--workers``
 3. from audio, prob 0.6 (WeSpeaker's share; reverb/noise/music/babble equally);
 4. from audio, prob 1.0;
 
-each as examples/s (median of ``--repeats`` epochs after a warm-up epoch) and as a ratio to
-the baseline measured in the same run; then the cost of each kind alone, in-process (ms per
-example, median). The setups take turns within each repetition, so a shared machine's load
-changes hit them alike. Run it as jobs run (utils/run.py sets OMP_NUM_THREADS=1).
+each as examples/s (median and spread of ``--repeats`` epochs after ``--warmup`` epochs) and
+as a ratio of medians to the baseline measured in the same run (with the paired range); then
+the cost of each kind alone, in-process (per example). The setups take turns within each
+repetition, so a shared machine's load changes hit them alike. Threads are fixed as jobs run
+them (``--threads 1``, as utils/run.py sets OMP_NUM_THREADS=1).
 
 Example::
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_augment.py --num-utts 96 --workers 2 --repeats 5
+    .venv/bin/python bench/bench_augment.py --num-utts 96 --workers 2 --repeats 5
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
+import _timing
 import numpy as np
 import soundfile
 
@@ -118,20 +119,13 @@ KINDS = (
 )
 
 
-def interleaved(runs: dict, repeats: int) -> dict[str, float]:
-    """Median seconds of ``runs[name](epoch)`` per name; the names take turns within each
-    repetition, so a change of machine load hits them all alike. Epoch 0 warms up."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for epoch in range(repeats + 1):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run(epoch)
-            if epoch:
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+def by_epoch(run) -> callable:
+    """A no-argument callable for _timing.measure that runs epochs 0, 1, 2, ... in turn."""
+    epochs = itertools.count()
+    return lambda: run(next(epochs))
 
 
-def loader_throughput(data: Path, workers: int, repeats: int) -> None:
+def loader_throughput(data: Path, workers: int, args) -> None:
     sources = {name: make_source(data, workers, augment) for name, augment in SETUPS}
 
     def epoch_of(source):
@@ -142,16 +136,17 @@ def loader_throughput(data: Path, workers: int, repeats: int) -> None:
 
         return run
 
-    seconds = interleaved({name: epoch_of(source) for name, source in sources.items()}, repeats)
-    count = len(sources[SETUPS[0][0]].dataset)
-    base = count / seconds[SETUPS[0][0]]
-    for name, value in seconds.items():
-        rate = count / value
-        print(f"  {name:22s} {rate:8.1f} examples/s  ratio {rate / base:5.2f}")
+    times = _timing.measure(
+        {name: by_epoch(epoch_of(source)) for name, source in sources.items()}, args.repeats, args.warmup
+    )
+    _timing.report(times, work=len(sources[SETUPS[0][0]].dataset), unit="examples")
+    base = SETUPS[0][0]
+    for name in list(times)[1:]:
+        _timing.print_ratio(times, name, base, label=f"{name} throughput / baseline:")
 
 
-def per_kind_cost(data: Path, repeats: int) -> None:
-    """ms per example in-process for each kind alone (and clean audio)."""
+def per_kind_cost(data: Path, args) -> None:
+    """Seconds per example in-process for each kind alone (and clean audio)."""
     datasets = {name: make_source(data, 0, augment).dataset for name, augment in KINDS}
 
     def items_of(dataset):
@@ -161,28 +156,32 @@ def per_kind_cost(data: Path, repeats: int) -> None:
 
         return run
 
-    seconds = interleaved({name: items_of(dataset) for name, dataset in datasets.items()}, repeats)
+    times = _timing.measure(
+        {name: by_epoch(items_of(dataset)) for name, dataset in datasets.items()}, args.repeats, args.warmup
+    )
     print("\nper example, in-process (0 workers):")
-    base = seconds[KINDS[0][0]]
-    for name, value in seconds.items():
-        ms = 1000 * value / len(datasets[name])
-        print(f"  {name:16s} {ms:7.2f} ms/example  ({value / base:5.2f}x feats.scp)")
+    per = _timing.per_item(times, {name: len(dataset) for name, dataset in datasets.items()})
+    _timing.report(per)
+    base = KINDS[0][0]
+    for name in list(per)[1:]:
+        _timing.print_ratio(per, base, name, label=f"{name} / feats.scp time:")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--num-utts", type=int, default=96)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=5)
+    _timing.add_arguments(parser)
     args = parser.parse_args()
+    _timing.fix_threads(args.threads)
+    _timing.print_header("bench_augment", utts=args.num_utts, workers=args.workers)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         data = build_recipe(root, args.num_utts)
         os.chdir(root)  # data.augment paths are relative to the recipe dir
-        setup = f"{args.workers} workers, median of {args.repeats}"
-        print(f"{args.num_utts} utterances of 3-8 s, 2 s chunks, {setup}, interleaved:")
-        loader_throughput(data, args.workers, args.repeats)
-        per_kind_cost(data, args.repeats)
+        print(f"{args.num_utts} utterances of 3-8 s, 2 s chunks, {args.workers} workers, setups interleaved:")
+        loader_throughput(data, args.workers, args)
+        per_kind_cost(data, args)
 
 
 if __name__ == "__main__":

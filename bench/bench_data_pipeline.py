@@ -1,28 +1,31 @@
 """Benchmark the training data pipeline: loader overhead per step and DataLoader throughput.
 
-Builds a temporary data dir (default 160 utterances of 200-400 frames x 40 dims, Kaldi-
+Builds a temporary data dir (default 128 utterances of 200-400 frames x 40 dims, Kaldi-
 compressed like make_feats' output, with cmvn.scp, vad.scp and utt2label), then measures:
 
-1. overhead = time per training step of an LSTM classifier fed by the real DataLoader over
-   scp offsets (speaker CMVN, VAD, random chunks, SpecAugment; ``--workers`` processes)
-   divided by the time per step over the same batches already in memory (target <= 1.05
-   with 2 workers on CPU);
-2. throughput (frames/s) of the loader alone with 0, 1 and 2 workers, and as a ratio to 0.
+1. throughput (frames/s) of the loader alone with 0, 1 and 2 workers, and as a ratio to 0;
+2. overhead = time of an epoch of training steps of an LSTM classifier fed by the real
+   DataLoader over scp offsets (speaker CMVN, VAD, random chunks, SpecAugment; ``--workers``
+   processes) divided by the time over the same batches already in memory (target <= 1.05
+   with 2 workers on CPU).
+
+The setups of each part take turns in each of ``--repeats`` repetitions (after ``--warmup``);
+prints the median and spread of each and ratios of medians with their paired range. The
+training process uses ``--threads`` intra-op threads (1: leave cores to the workers).
 
 Example::
 
-    .venv/bin/python bench/bench_data_pipeline.py --num-utts 160 --repeats 1
+    .venv/bin/python bench/bench_data_pipeline.py --num-utts 160 --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
+import _timing
 import numpy as np
-import torch
 
 from kaldinn.data.labels import build_label_map, load_targets
 from kaldinn.data.loader import make_batch_source
@@ -75,76 +78,65 @@ def make_source(data: Path, workers: int, batch_size: int):
     return cfg, make_batch_source(cfg, data, targets, train=True)
 
 
-def step_times(setup, batches) -> list[float]:
-    """Seconds of each step, from asking for the batch to the end of the update."""
-    times, start = [], time.perf_counter()
-    for batch in batches:
-        train_step(setup, batch)
-        now = time.perf_counter()
-        times.append(now - start)
-        start = now
-    return times
-
-
-def overhead(data: Path, workers: int, batch_size: int, repeats: int) -> None:
-    """Alternate epochs over in-memory batches and over the loader; compare the fastest
-    time of each step (the machine may be shared: minima resist other load)."""
+def overhead(data: Path, workers: int, batch_size: int, args) -> None:
+    """Epochs of training steps over in-memory batches and over the loader, taking turns."""
     cfg, source = make_source(data, workers, batch_size)
     setup = build_setup(cfg, data.parent / "exp", source.dataset.feat_dim, 4, log=lambda _: None)
     source.set_epoch(1)
     _, plain = make_source(data, 0, batch_size)  # the same epoch's batches, read up front
     plain.set_epoch(1)
     in_memory = list(plain)
-    step_times(setup, in_memory[:2])  # warm up kernels and the allocator
-    memory_runs, loader_runs = [], []
-    for _ in range(repeats):
-        memory_runs.append(step_times(setup, in_memory))
-        loader_runs.append(step_times(setup, source))
-    mem = float(np.sum(np.min(memory_runs, axis=0))) / len(in_memory)
-    loader = float(np.sum(np.min(loader_runs, axis=0))) / len(in_memory)
-    print(f"training step, batches in memory:           {1000 * mem:8.1f} ms/step ({len(in_memory)} steps)")
-    print(f"training step, DataLoader ({workers} workers, scp):  {1000 * loader:8.1f} ms/step")
-    print(f"data-pipeline overhead ratio: {loader / mem:.3f} (target <= 1.05)")
+
+    def train_on(batches) -> None:
+        for batch in batches:
+            train_step(setup, batch)
+
+    memory, loader = "batches in memory", f"DataLoader ({workers} workers, scp)"
+    times = _timing.measure(
+        {memory: lambda: train_on(in_memory), loader: lambda: train_on(source)}, args.repeats, args.warmup
+    )
+    print(f"training epoch of {len(in_memory)} steps:")
+    _timing.report(times, work=len(in_memory), unit="steps")
+    value, lo, hi = _timing.ratio(times, memory, loader)
+    met = "met" if value <= 1.05 else "MISSED"
+    print(f"  data-pipeline overhead ratio: {value:.3f} (ratio of medians; paired {lo:.3f}-{hi:.3f}), "
+          f"target <= 1.05: {met}")  # fmt: skip
 
 
-def throughput(data: Path, batch_size: int, repeats: int) -> None:
-    base = None
+def throughput(data: Path, batch_size: int, args) -> None:
+    sources = {}
     for workers in (0, 1, 2):
         _, source = make_source(data, workers, batch_size)
         source.set_epoch(1)
-        best = float("inf")
-        for _ in range(repeats):
-            start = time.perf_counter()
-            frames = sum(int(batch.feat_lens.sum()) for batch in source)
-            best = min(best, time.perf_counter() - start)
-        rate = frames / best
-        base = base or rate
-        print(
-            f"loader throughput, {workers} workers: {rate:10.0f} frames/s  (x{rate / base:.2f} of 0 workers)"
-        )
+        sources[f"{workers} worker{'' if workers == 1 else 's'}"] = source
+    frames = sum(int(batch.feat_lens.sum()) for batch in sources["0 workers"])
+    times = _timing.measure(
+        {name: lambda source=source: sum(1 for _ in source) for name, source in sources.items()},
+        args.repeats,
+        args.warmup,
+    )
+    print(f"loader alone, one epoch ({frames} frames):")
+    _timing.report(times, work=frames, unit="frames")
+    for name in ("1 worker", "2 workers"):
+        _timing.print_ratio(times, name, "0 workers", label=f"{name} vs 0 workers, speed-up")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--num-utts", type=int, default=160)
+    parser.add_argument("--num-utts", type=int, default=128)
     parser.add_argument("--dim", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch intra-op threads of the training process (0: torch's default)",
-    )
+    _timing.add_arguments(parser, repeats=3)
     args = parser.parse_args()
-    if args.threads > 0:  # leave cores to the workers: oversubscribed OpenMP threads spin and stall
-        torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} intra-op threads")
+    _timing.fix_threads(args.threads)  # leave cores to the workers: oversubscribed OpenMP threads stall
+    _timing.print_header(
+        "bench_data_pipeline", utts=args.num_utts, batch=args.batch_size, workers=args.workers
+    )
     with tempfile.TemporaryDirectory() as tmp:
         data = build_data_dir(Path(tmp), args.num_utts, args.dim)
-        throughput(data, args.batch_size, args.repeats)
-        overhead(data, args.workers, args.batch_size, args.repeats)
+        throughput(data, args.batch_size, args)
+        overhead(data, args.workers, args.batch_size, args)
 
 
 if __name__ == "__main__":

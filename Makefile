@@ -28,6 +28,7 @@ IMPORTS := torch, kaldi_native_fbank, numpy, pandas, tqdm, yaml, soundfile, matp
 BENCH_DEPS := 'pygtrie>=2.1,<3'
 BENCH_NODEPS := pyctcdecode==0.5.0
 BENCH_IMPORTS := $(IMPORTS), kaldiio, pyctcdecode
+BENCH_ARGS ?=
 
 .PHONY: venv bench-venv demo test lint clean-venv bench
 
@@ -82,8 +83,13 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Every benchmark takes --repeats, --warmup and --threads (bench/_timing.py), so one setting
+# reaches them all: `make bench BENCH_ARGS="--repeats 3"`. Each prints its own duration.
 bench: bench-venv
-	for b in bench/bench_*.py; do $(BENCH_PY) $$b || exit 1; done
+	@start=$$(date +%s); for b in bench/bench_*.py; do t=$$(date +%s); \
+	  echo "$(BENCH_PY) $$b $(BENCH_ARGS)"; $(BENCH_PY) $$b $(BENCH_ARGS) || exit 1; \
+	  echo "== $$b took $$(( $$(date +%s) - t )) s"; done; \
+	echo "== make bench: every benchmark in $$(( $$(date +%s) - start )) s"
 
 clean-venv:
 	rm -rf $(VENV) $(BENCH_VENV)

@@ -88,3 +88,26 @@ def test_bench_installs_baselines_in_its_own_venv_and_never_touches_venv(make, t
     assert f"{bench_py} -m pip install --quiet --no-deps pyctcdecode==0.5.0" in calls
     ran = sorted(Path(c.split()[1]).name for c in calls if c.startswith(bench_py + " bench/"))
     assert ran == sorted(p.name for p in (REPO / "bench").glob("bench_*.py"))
+
+
+def test_bench_passes_bench_args_to_every_benchmark_and_times_each(make, tmp_path):
+    out, calls = make("bench", "BENCH_ARGS=--repeats 1 --threads 1")
+    assert out.returncode == 0, out.stderr
+    bench_py = str(tmp_path / "bench/bin/python")
+    runs = [c for c in calls if c.startswith(bench_py + " bench/")]
+    assert runs and all(c.endswith(" --repeats 1 --threads 1") for c in runs)
+    assert out.stdout.count(" took ") == len(runs) and "== make bench: every benchmark in" in out.stdout
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (REPO / "bench").glob("bench_*.py")))
+def test_every_benchmark_fixes_and_states_its_threads_and_repeats(script):
+    """make bench's figures are comparable only if each bench pins and prints its threads and
+    takes --repeats, and states its ratios as ratios of medians with their spread (bench/_timing.py)."""
+    source = (REPO / "bench" / script).read_text()
+    for call in (
+        "_timing.add_arguments(",
+        "_timing.fix_threads(",
+        "_timing.print_header(",
+        "_timing.print_ratio(",
+    ):
+        assert call in source, f"bench/{script} does not call {call}...)"

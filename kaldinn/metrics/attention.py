@@ -5,9 +5,10 @@ at step i is the frame of highest weight; step i (i >= 1) is *monotonic* when it
 not before step i-1's. Speech is read left to right, so a trained model's share of
 monotonic steps is near 1, and an untrained or confused one (looping, skipping back) is
 well below. Peaks jitter: letters of one short word attend to nearly the same frames, so
-a step whose peak moves back by one frame is common in a clean diagonal; the same count
-over attention *centroids* (the weighted mean frame) is also given, which that jitter
-moves far less.
+a step whose peak moves back by one frame is common in a clean diagonal (on digits_test,
+267 of the 336 backward moves of a trained model); the share of steps whose peak moves
+back by at most one frame is also given. (Attention centroids are no better: the
+``<eos>`` step attends broadly, and its centroid moves back in most utterances.)
 
 Example::
 
@@ -34,7 +35,7 @@ class Monotonicity:
     forward: int  # of those, steps whose peak does not move backwards
     utts: int
     monotonic_utts: int  # utterances with every step monotonic
-    forward_centroid: int = 0  # steps whose centroid does not move backwards
+    near_forward: int = 0  # steps whose peak moves back by at most one frame
 
     @property
     def share(self) -> float:
@@ -45,23 +46,21 @@ class Monotonicity:
             f"monotonic_steps {self.share:.4f} ({self.forward} of {self.steps} output steps whose "
             f"attention peak does not move backwards)\n"
             f"monotonic_utts {self.monotonic_utts} of {self.utts}\n"
-            f"monotonic_centroid_steps {self.forward_centroid / max(self.steps, 1):.4f} "
-            f"({self.forward_centroid} of {self.steps} steps whose attention centroid does not move back)\n"
+            f"monotonic_steps_tolerance1 {self.near_forward / max(self.steps, 1):.4f} "
+            f"({self.near_forward} of {self.steps} steps whose peak moves back by at most one frame)\n"
         )
 
 
 def monotonicity(alignments: Mapping[str, np.ndarray]) -> Monotonicity:
     """Count monotonic steps (see the module docstring) over every alignment."""
-    steps = forward = good = centred = 0
+    steps = forward = good = near = 0
     for weights in alignments.values():
-        weights = np.asarray(weights, dtype=np.float64)
-        ok = np.diff(weights.argmax(axis=1)) >= 0
-        steps += ok.size
-        forward += int(ok.sum())
-        good += bool(ok.all())
-        centroid = weights @ np.arange(weights.shape[1]) / np.maximum(weights.sum(axis=1), 1e-12)
-        centred += int((np.diff(centroid) >= 0).sum())
-    return Monotonicity(steps, forward, len(alignments), good, centred)
+        moves = np.diff(np.asarray(weights).argmax(axis=1))
+        steps += moves.size
+        forward += int((moves >= 0).sum())
+        near += int((moves >= -1).sum())
+        good += bool((moves >= 0).all())
+    return Monotonicity(steps, forward, len(alignments), good, near)
 
 
 def write_attention_plot(

@@ -121,6 +121,9 @@ def to_words(tokens: list[int], units: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
+    from kaldinn.train.threads import configure_threads, prefer_passive_wait
+
+    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
     import torch
 
     from kaldinn.bin.decode_ctc import load_units
@@ -134,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     from kaldinn.train.device import select_device
 
     args = build_parser().parse_args(argv)
+    configure_threads(lambda message: print(f"{PROG}: {message}", file=sys.stderr))
     ckpt = load_checkpoint(args.model)
     spec = ckpt["model_config"]
     units = load_units(args, int(spec["num_classes"]))

@@ -139,6 +139,9 @@ def load_units(args, num_classes: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
+    from kaldinn.train.threads import configure_threads, prefer_passive_wait
+
+    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
     from kaldinn.bin.nnet_forward import feature_options, forward_dataset
     from kaldinn.data.dataset import FeatureDataset
     from kaldinn.io.atomic import atomic_write
@@ -148,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     from kaldinn.train.device import select_device
 
     args = build_parser().parse_args(argv)
+    configure_threads(lambda message: print(f"{PROG}: {message}", file=sys.stderr))
     if args.batch_size < 1 or args.frame_shift <= 0:
         raise UsageError("--batch-size must be >= 1 and --frame-shift > 0")
     ckpt = load_checkpoint(args.model)

@@ -60,6 +60,9 @@ def extract(model, dataset, device, writer) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
+    from kaldinn.train.threads import configure_threads, prefer_passive_wait
+
+    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
     from kaldinn.bin.nnet_forward import feature_options
     from kaldinn.data.dataset import FeatureDataset
     from kaldinn.io.tables import Writer
@@ -67,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from kaldinn.train.checkpoint import load_checkpoint, load_model
 
     args = build_parser().parse_args(argv)
+    configure_threads(lambda message: print(f"{PROG}: {message}", file=sys.stderr))
     device = dev.select_device(args.device)
     config = load_checkpoint(args.model)["config"]
     model = load_model(args.model, device)

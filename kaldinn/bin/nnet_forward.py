@@ -137,6 +137,9 @@ def check_frames(utt: str, rows: int, frames: int, subsample: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
+    from kaldinn.train.threads import configure_threads, prefer_passive_wait
+
+    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
     from kaldinn.data.dataset import FeatureDataset
     from kaldinn.data.labels import LabelMap, load_label_map
     from kaldinn.io.tables import Writer
@@ -145,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     from kaldinn.train.device import select_device
 
     args = build_parser().parse_args(argv)
+    configure_threads(lambda message: print(f"{PROG}: {message}", file=sys.stderr))
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be >= 1, got {args.batch_size}")
     ckpt = load_checkpoint(args.model)

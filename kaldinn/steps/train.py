@@ -13,6 +13,10 @@ loads; ``--restart`` starts over after moving the old checkpoints to checkpoints
 exp dir is locked while training (``kaldinn.io.lock``): a second run on it exits 1 at once,
 naming the running one; under ``srun`` (or torchrun) the ranks come
 from the environment and each task is one rank (``kaldinn.train.distributed``).
+CPU threads (``kaldinn.train.threads``): the process splits the CPUs it may use (``--num-threads``,
+else the smallest of OMP_NUM_THREADS from the job runner, Slurm's CPUs, the cgroup quota and the
+affinity mask) between its ``data.num_workers`` DataLoader workers and intra-op threads, and
+idle OpenMP threads sleep rather than spin, so a busy machine slows training in proportion.
 
 Hybrid DNN-HMM targets: ``--ali-dir exp/tri3_ali --targets pdf|phone`` trains a frame model on
 a Kaldi alignment directory (``ali-to-pdf`` or ``ali-to-phones --per-frame`` of its
@@ -43,6 +47,7 @@ from pathlib import Path
 from kaldinn.cli import KaldiArgumentParser
 from kaldinn.errors import DataDirError, UsageError
 from kaldinn.io.lock import DirLock
+from kaldinn.train.threads import configure_threads, parse_num_threads, prefer_passive_wait
 
 PROG = "train.py"
 
@@ -69,6 +74,13 @@ def build_parser() -> KaldiArgumentParser:
         default=1,
         help="data-parallel ranks on this node (CPU ranks when no GPU is visible); "
         "ignored under srun/torchrun, where the environment gives the ranks",
+    )
+    parser.add_argument(
+        "--num-threads",
+        default="auto",
+        help="CPUs this process may use, its DataLoader workers included (intra-op threads = "
+        "this - data.num_workers, at least 1); auto: the smallest of OMP_NUM_THREADS (set by "
+        "utils/run.py --num-threads), Slurm's CPUs, the cgroup CPU quota and the affinity mask",
     )
     parser.add_argument(
         "--restart",
@@ -194,11 +206,13 @@ def train_rank(cfg, args, dirs: tuple[Path, Path, Path], argv: list[str], rank_i
 
 def main(argv: list[str] | None = None) -> int:
     """Run the step; see the module docstring."""
+    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
     from kaldinn.train import distributed as ddp
     from kaldinn.train.config import dump_config, load_config
 
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    parse_num_threads(args.num_threads)  # a bad value fails before any work
     cfg = load_config(args.config, args.set)
     if args.print_config:
         sys.stdout.write(dump_config(cfg))
@@ -234,7 +248,11 @@ def restart(exp_dir: Path) -> None:
 def train_ranks(cfg, args, dirs: tuple[Path, Path, Path], argv: list[str], rank_info) -> int:
     """Train in this process (one rank of ``rank_info``, or the only one); rank 0 reports success."""
     from kaldinn.train import distributed as ddp
+    from kaldinn.train.setup import log_stderr
+    from kaldinn.train.trainer import quiet
 
+    log = log_stderr if rank_info is None or rank_info.rank == 0 else quiet
+    configure_threads(log, cfg.data.num_workers, parse_num_threads(args.num_threads))
     if rank_info is not None:
         ddp.init_process_group(rank_info, cfg.train.device)
     main_rank = ddp.is_main()

@@ -38,6 +38,7 @@ import torch.distributed as dist
 from kaldinn.dispatch.gpus import discover_gpus
 from kaldinn.errors import ConfigError, KaldinnError
 from kaldinn.train.batch import Batch, LossOutput
+from kaldinn.train.threads import cpu_budget
 
 PADDING = "padding"  # attribute set on a rank's batch that only keeps the collectives in step
 
@@ -109,7 +110,9 @@ def rank_environments(world_size: int, env: Mapping[str, str]) -> list[dict[str,
             f"--num-gpus {world_size} but only {len(devices)} GPU(s) are visible ({source}); "
             f"run through $cuda_cmd --gpu {world_size}, or set CUDA_VISIBLE_DEVICES= to train on CPU"
         )
-    threads = str(max(1, (os.cpu_count() or 1) // world_size))
+    # The job's CPU budget (OMP_NUM_THREADS from the runner, Slurm, cgroup, affinity) is split
+    # between the ranks; each rank splits its share again with its DataLoader workers.
+    threads = str(max(1, cpu_budget(environ=env).cpus // world_size))
     common = {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(free_port()), "WORLD_SIZE": str(world_size)}
     if sys.platform.startswith("linux"):
         common["GLOO_SOCKET_IFNAME"] = env.get("GLOO_SOCKET_IFNAME", "lo")
@@ -117,7 +120,7 @@ def rank_environments(world_size: int, env: Mapping[str, str]) -> list[dict[str,
     for rank in range(world_size):
         rank_env = {**env, **common, "RANK": str(rank), "LOCAL_RANK": str(rank)}
         rank_env["CUDA_VISIBLE_DEVICES"] = devices[rank] if devices else ""
-        rank_env.setdefault("OMP_NUM_THREADS", threads)
+        rank_env["OMP_NUM_THREADS"] = threads
         out.append(rank_env)
     return out
 

@@ -1,11 +1,11 @@
 """Benchmark the training data pipeline: loader overhead per step and DataLoader throughput.
 
-Builds a temporary data dir (default 128 utterances of 200-400 frames x 40 dims, Kaldi-
+Builds a temporary data dir (default 96 utterances of 200-400 frames x 40 dims, Kaldi-
 compressed like make_feats' output, with cmvn.scp, vad.scp and utt2label), then measures:
 
 1. throughput (frames/s) of the loader alone with 0, 1 and 2 workers, and as a ratio to 0;
 2. overhead = time of an epoch of training steps of an LSTM classifier fed by the real
-   DataLoader over scp offsets (speaker CMVN, VAD, random chunks, SpecAugment; ``--workers``
+   DataLoader over scp offsets (speaker CMVN, VAD, random 200-frame chunks, SpecAugment; ``--workers``
    processes) divided by the time over the same batches already in memory (target <= 1.05
    with 2 workers on CPU).
 
@@ -15,7 +15,7 @@ training process uses ``--threads`` intra-op threads (1: leave cores to the work
 
 Example::
 
-    .venv/bin/python bench/bench_data_pipeline.py --num-utts 160 --repeats 3
+    .venv/bin/python bench/bench_data_pipeline.py --num-utts 96 --batch-size 16 --repeats 3
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def make_source(data: Path, workers: int, batch_size: int):
             "data.labels=utt2label",
             "data.cmvn=speaker",
             "data.vad=true",
-            "data.max_frames=300",
+            "data.max_frames=200",
             "data.spec_augment=true",
             f"data.batch_size={batch_size}",
             f"data.num_workers={workers}",
@@ -123,9 +123,9 @@ def throughput(data: Path, batch_size: int, args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--num-utts", type=int, default=128)
+    parser.add_argument("--num-utts", type=int, default=96)
     parser.add_argument("--dim", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     _timing.add_arguments(parser, repeats=3)
     args = parser.parse_args()

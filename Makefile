@@ -83,8 +83,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Every benchmark takes --repeats, --warmup and --threads (bench/_timing.py), so one setting
-# reaches them all: `make bench BENCH_ARGS="--repeats 3"`. Each prints its own duration.
+# Every benchmark takes --repeats (most also --warmup and --threads, bench/_timing.py), so one
+# setting reaches them all: `make bench BENCH_ARGS="--repeats 3"`. Each prints its duration.
 bench: bench-venv
 	@start=$$(date +%s); for b in bench/bench_*.py; do t=$$(date +%s); \
 	  echo "$(BENCH_PY) $$b $(BENCH_ARGS)"; $(BENCH_PY) $$b $(BENCH_ARGS) || exit 1; \

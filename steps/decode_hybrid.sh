@@ -21,7 +21,9 @@
 #           at each of --scoring-acwts (1/LMWT optimises the same objective) with each penalty
 #           added to the graph's word arcs -> scoring/acwt<acwt>.<wip>.tra -> wer_acwt<acwt>_<wip>.
 # Both: scoring/test_filt.txt (= <data-dir>/text), scoring/best_wer (best_wer.sh's line,
-# also printed), log/decode.JOB.log, num_jobs.
+# also printed), log/decode.JOB.log, num_jobs; and the best point as steps/decode_ctc.py writes
+# a decode (kaldinn.bin.append_wer_results tabulates it): hyp (words), wer, cer, wer_bootci,
+# and best_point (acwt=<a> wip=<p> or lmwt=<n> wip=<p>).
 
 set -euo pipefail
 
@@ -100,7 +102,8 @@ mkdir -p "$dir/log" "$dir/scoring"
 utils/split_data.py "$data" "$nj"
 sdata=$data/split$nj
 echo "$nj" >"$dir/num_jobs"
-rm -f "$dir"/wer_* "$dir/scoring/best_wer" "$dir"/scoring/*.tra "$dir"/scoring/*.tra.*
+rm -f "$dir"/wer_* "$dir/scoring/best_wer" "$dir"/scoring/*.tra "$dir"/scoring/*.tra.* \
+  "$dir"/{hyp,wer,cer,best_point}  # wer_bootci is a wer_*
 
 # The per-pdf log-likelihoods each job reads.
 if [ -n "$loglikes" ]; then

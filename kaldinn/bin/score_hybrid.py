@@ -15,6 +15,15 @@ for both back-ends of steps/decode_hybrid.sh:
 best_wer.sh's line (``%WER ... [ ... ] <decode-dir>/wer_<name>``: the first lowest WER in
 penalty-major, weight-minor order, as best_wer.sh reads score.sh's loop), also printed.
 
+The best point is also written in steps/decode_ctc.py's form, so the recipe's results table
+(kaldinn.bin.append_wer_results) reads a hybrid decode dir like a CTC one: ``hyp`` (its words,
+Kaldi text), ``wer`` and ``cer`` (compute-wer lines, characters of the words for the CER),
+``wer_bootci`` (compute-wer-bootci's interval), all scored as decode_ctc scores (``--mode all``:
+an utterance without a hypothesis counts as empty, where score.sh's ``wer_*`` skip it), and
+``best_point`` (``acwt=0.09 wip=1.0``, or ``lmwt=10 wip=0.5`` for LM weights; written last),
+which ``steps/decode_hybrid.sh --scoring-point-from <this-dir>`` reads to score another set
+(test) at the point chosen here (dev). With one weight and one penalty that point is the only one.
+
 Example::
 
     python -m kaldinn.bin.score_hybrid --weights 7:17 --word-ins-penalty 0.0,0.5,1.0 \\
@@ -98,32 +107,49 @@ def read_tra(path: Path, words: dict[int, str]) -> dict[str, list[str]]:
     return hyps
 
 
+def point_name(weight_prefix: str, weight: str, wip: str) -> str:
+    """``best_point``'s line: ``acwt=0.09 wip=1.0`` (acoustic scale) or ``lmwt=10 wip=0.5``."""
+    return f"{weight_prefix or 'lmwt'}={weight} wip={wip}"
+
+
 def score_all(args) -> str:
-    """Write every wer_<name> and scoring/best_wer; returns the best_wer line."""
+    """Write every wer_<name>, scoring/best_wer and the best point's hyp, wer, cer, wer_bootci,
+    best_point; returns the best_wer line."""
     from kaldinn.bin.decode_hybrid import read_words
     from kaldinn.io.atomic import write_text_atomic
     from kaldinn.io.text_table import read_table, write_table
     from kaldinn.metrics.wer import compute_wer
+    from kaldinn.steps.decode_ctc import write_scores
 
     out = Path(args.decode_dir)
     words = read_words(args.words)
     refs = read_table(args.ref, split=True, require_value=False)
     write_table(out / "scoring" / "test_filt.txt", {k: " ".join(v) for k, v in refs.items()})
-    best_line, best_rate = "", None
+    best_line, best_rate, best = "", None, None
     penalties = [w for w in args.word_ins_penalty.split(",") if w] or ["0.0"]
     for wip in penalties:
         for weight in parse_weights(args.weights):
             tra = out / "scoring" / f"{args.weight_prefix}{weight}.{wip}.tra"
             if args.nj and not tra.is_file():
                 merge_parts(tra, args.nj)
-            result = compute_wer(refs, read_tra(tra, words), mode="present")
+            hyps = read_tra(tra, words)
+            result = compute_wer(refs, hyps, mode="present")
             wer_file = out / f"wer_{args.weight_prefix}{weight}_{wip}"
             write_text_atomic(wer_file, result.format("WER"))
             line = result.format("WER", sentences=False).strip()
             rate = float(line.split()[1])  # the printed value, as best_wer.sh compares it
             if best_rate is None or rate < best_rate:
                 best_line, best_rate = f"{line} {wer_file}", rate
+                best = (point_name(args.weight_prefix, weight, wip), hyps, result.num_absent)
     write_text_atomic(out / "scoring" / "best_wer", best_line + "\n")
+    point, hyps, absent = best
+    write_table(out / "hyp", {utt: " ".join(ws) for utt, ws in hyps.items()})
+    write_scores(refs, hyps, out)
+    if absent:
+        print(f"{PROG}: WARNING: {absent} utterances of {args.ref} have no hypothesis at {point}; "
+              f"{out}/wer counts them as empty (decode_ctc's --mode all), best_wer leaves them out "
+              "(score.sh's --mode present); see the decode logs", file=sys.stderr)  # fmt: skip
+    write_text_atomic(out / "best_point", point + "\n")
     return best_line
 
 

@@ -127,11 +127,17 @@ def merge_outputs(args, out_dir: Path) -> dict[str, list[str]]:
 
 def score(data_dir: Path, hyps: dict[str, list[str]], out_dir: Path) -> str:
     """Write <decode-dir>/wer, cer and wer_bootci against <data-dir>/text; returns the %WER line."""
+    return write_scores(read_table(data_dir / "text", split=True, require_value=False), hyps, out_dir)
+
+
+def write_scores(refs: dict[str, list[str]], hyps: dict[str, list[str]], out_dir: Path) -> str:
+    """Write ``wer``, ``cer`` (characters of the words) and ``wer_bootci`` of ``hyps`` against
+    ``refs`` into ``out_dir`` (compute-wer ``--mode all``: a reference without a hypothesis
+    counts as an empty hypothesis); returns the %WER line. Shared with kaldinn.bin.score_hybrid."""
     from kaldinn.io.atomic import write_text_atomic
     from kaldinn.metrics.bootstrap import edit_counts, format_bootci, wer_bootci
     from kaldinn.metrics.wer import compute_cer, compute_wer
 
-    refs = read_table(data_dir / "text", split=True, require_value=False)
     # feats.scp is fully decoded; a transcript without features counts as an empty hypothesis.
     wer = compute_wer(refs, hyps, mode="all")
     write_text_atomic(out_dir / "wer", wer.format("WER"))

@@ -46,6 +46,29 @@ def test_merges_job_parts_writes_wer_files_and_keeps_the_first_lowest(decode_dir
     assert (out / "scoring" / "best_wer").read_text() == best + "\n" and best in capsys.readouterr().out
     assert "[PARTIAL]" in (out / "wer_8_0.5").read_text()  # mode present: u2 missing from the hyp
     assert (out / "scoring" / "test_filt.txt").read_text() == "u1 a b\nu2 c\n"
+    # the best point in decode_ctc's form, for the results table and for scoring test on dev's point
+    assert (out / "best_point").read_text() == "lmwt=8 wip=0.0\n"
+    assert (out / "hyp").read_text() == "u1 a b\nu2 c\n"
+    assert (out / "wer").read_text() == (out / "wer_8_0.0").read_text()
+    assert (out / "cer").read_text().startswith("%CER 0.00 [ 0 / 3, 0 ins, 0 del, 0 sub ]")
+    assert (out / "wer_bootci").read_text() == "Set1: %WER 0.00 95% Conf Interval [ 0.00, 0.00 ]\n"
+
+
+def test_best_point_files_score_a_missing_hypothesis_as_empty_like_decode_ctc(decode_dir, capsys):
+    """score.sh's wer_* skip an utterance without a hypothesis; the table's wer/cer count it empty."""
+    root, out = decode_dir
+    (root / "words.txt").write_text("<eps> 0\nab 1\ncd 2\n")
+    (root / "text").write_text("u1 ab ab\nu2 cd\n")
+    (out / "scoring" / "acwt0.1.1.0.tra").write_text("u1 1 2\n")
+    argv = ["--weights", "0.1", "--weight-prefix", "acwt", "--word-ins-penalty", "1.0"]
+    assert score_hybrid.main([*argv, str(root / "words.txt"), str(root / "text"), str(out)]) == 0
+    assert (out / "scoring" / "best_wer").read_text().startswith("%WER 50.00 [ 1 / 2, 0 ins, 0 del, 1 sub ]")
+    assert (out / "wer").read_text().startswith("%WER 66.67 [ 2 / 3, 0 ins, 1 del, 1 sub ] [PARTIAL]")
+    # characters of the words: ab ab / cd vs ab cd -> 2 substitutions + 2 deletions of 6
+    assert (out / "cer").read_text().startswith("%CER 66.67 [ 4 / 6, 0 ins, 2 del, 2 sub ]")
+    assert (out / "hyp").read_text() == "u1 ab cd\n"
+    assert (out / "best_point").read_text() == "acwt=0.1 wip=1.0\n"
+    assert "1 utterances of" in capsys.readouterr().err
 
 
 def test_acoustic_scale_names_and_job_parts(decode_dir):

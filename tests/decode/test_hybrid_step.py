@@ -29,6 +29,11 @@ def system(tmp_path):
     return graph, make_data_dir(root / "data test"), model, root / "decode test"
 
 
+def fields(path) -> dict[str, list[str]]:
+    """A Kaldi text table as {key: fields}."""
+    return {line.split()[0]: line.split()[1:] for line in path.read_text().splitlines()}
+
+
 def run_step(*args, env_extra=None) -> subprocess.CompletedProcess:
     env = script_env()
     env["OMP_NUM_THREADS"] = "1"
@@ -55,7 +60,7 @@ def test_in_process_backend_reproduces_kaldi_and_scores_like_score_sh(system):
         u: [int(t) for t in a] for u, a in expected_ali.items()
     }
     # the acoustic-scale sweep: 9 scales x 3 penalties, best_wer as best_wer.sh prints it
-    wers = sorted(p.name for p in out.glob("wer_*"))
+    wers = sorted(p.name for p in out.glob("wer_acwt*"))
     assert len(wers) == 27 and "wer_acwt0.06_1.0" in wers
     assert sorted(p.name for p in (out / "scoring").glob("*.tra.*")) == []  # job parts merged
     best = (out / "scoring" / "best_wer").read_text().strip()
@@ -68,6 +73,22 @@ def test_in_process_backend_reproduces_kaldi_and_scores_like_score_sh(system):
     assert best in res.stdout
     assert (out / "scoring" / "test_filt.txt").read_text() == (REF / "expected" / "ref.txt").read_text()
     assert "Log-like per frame for utterance" in (out / "log" / "decode.1.log").read_text()
+    # the best point in decode_ctc's form: its name, words and scores agree with best_wer
+    acwt, wip = best.rsplit("/wer_acwt", 1)[1].split("_")
+    assert (out / "best_point").read_text() == f"acwt={acwt} wip={wip}\n"
+    assert (out / "wer").read_text() == (out / f"wer_acwt{acwt}_{wip}").read_text()
+    assert (out / "wer").read_text().startswith(best.split(" ] ")[0] + " ]\n")
+    tra = fields(out / "scoring" / f"acwt{acwt}.{wip}.tra")
+    assert len(tra) == 20 and fields(out / "hyp") == {u: [words[i] for i in ids] for u, ids in tra.items()}
+    assert (out / "cer").read_text().startswith("%CER ")
+    assert (out / "wer_bootci").read_text().startswith("Set1: %WER ")
+    table = subprocess.run(
+        ["python3", "-m", "kaldinn.bin.append_wer_results", f"GMM hybrid={out}"],
+        cwd=REPO, env=script_env(), capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    wer_line = best.split()
+    assert f"| GMM hybrid | {wer_line[1]} |" in table and f"{wer_line[3]} / {wer_line[5][:-1]}" in table
+    assert "- GMM hybrid: `%WER " in table
 
 
 FAKE = r"""#!/usr/bin/env bash
@@ -138,6 +159,9 @@ def test_kaldi_backend_runs_latgen_and_score_sh_commands(system, tmp_path):
     assert (
         out / "scoring" / "best_wer"
     ).read_text() == f"%WER 9.33 [ 7 / 75, 0 ins, 1 del, 6 sub ] {out}/wer_7_0.0\n"
+    assert (out / "best_point").read_text() == "lmwt=7 wip=0.0\n"
+    assert (out / "wer").read_text() == (REF / "expected" / "latgen.wer.txt").read_text()
+    assert fields(out / "hyp") == read_lines("latgen.1best.txt")
 
 
 def test_kaldi_backend_without_kaldi_is_a_clear_error(system):

@@ -24,6 +24,14 @@
 # also printed), log/decode.JOB.log, num_jobs; and the best point as steps/decode_ctc.py writes
 # a decode (kaldinn.bin.append_wer_results tabulates it): hyp (words), wer, cer, wer_bootci,
 # and best_point (acwt=<a> wip=<p> or lmwt=<n> wip=<p>).
+#
+# Best on dev, applied to test: --scoring-point-from <dev-decode-dir> reads that dir's
+# best_point and scores this set at that point only, never choosing on this set's own text.
+# python: the decode runs at the dev acoustic scale with the dev penalty on the word arcs, one
+# pass per utterance (tra.JOB is that point); kaldi: lattices as usual, score.sh's pipeline at
+# the dev LMWT and penalty only. The dev dir must come from the same back-end. E.g.
+#   steps/decode_hybrid.sh exp/mono/graph data/dev exp/dnn exp/dnn/decode_dev      # sweep
+#   steps/decode_hybrid.sh --scoring-point-from exp/dnn/decode_dev exp/mono/graph data/test exp/dnn exp/dnn/decode_test
 
 set -euo pipefail
 
@@ -45,6 +53,7 @@ min_lmwt=7        # kaldi back-end scoring: LM weights min_lmwt..max_lmwt
 max_lmwt=17
 scoring_acwts=0.06,0.07,0.08,0.09,0.1,0.11,0.12,0.13,0.14  # python back-end scoring
 word_ins_penalty=0.0,0.5,1.0
+scoring_point_from=  # decode dir (dev) whose best_point fixes the scoring point of this one
 
 help_message="Usage: $0 [options] <graph-dir> <data-dir> <model-dir> <decode-dir>
 e.g.: $0 --nj 4 --cmd \"\$decode_cmd\" exp/tri1/graph data/test exp/dnn exp/dnn/decode_test
@@ -59,7 +68,8 @@ Options (defaults in brackets):
   --skip-scoring true|false   [$skip_scoring]
   --min-lmwt <n> --max-lmwt <n>   kaldi back-end scoring [$min_lmwt:$max_lmwt]
   --scoring-acwts <a,b,..>        python back-end scoring [$scoring_acwts]
-  --word-ins-penalty <a,b,..>     [$word_ins_penalty]"
+  --word-ins-penalty <a,b,..>     [$word_ins_penalty]
+  --scoring-point-from <decode-dir>   score only at that dir's best_point (chosen on dev)"
 
 [ -f ./path.sh ] && . ./path.sh
 . utils/parse_options.sh
@@ -97,6 +107,25 @@ case "$backend" in
   python) ;;
   *) die "--backend must be auto, kaldi or python, got '$backend'" ;;
 esac
+
+# The scoring point chosen on another set (dev): one weight and one penalty.
+main_penalty=0.0  # python back-end: the penalty on the word arcs of the main decode
+if [ -n "$scoring_point_from" ]; then
+  point_file=$scoring_point_from/best_point
+  [ -f "$point_file" ] ||
+    die "$point_file is missing: decode and score the dev set with steps/decode_hybrid.sh first"
+  read -r point_weight point_wip point_rest <"$point_file" || true
+  case "$backend:$point_weight:$point_wip:${point_rest:-}" in
+    python:acwt=*:wip=*:) acwt=${point_weight#acwt=}; scoring_acwts=$acwt ;;
+    kaldi:lmwt=*:wip=*:) min_lmwt=${point_weight#lmwt=}; max_lmwt=$min_lmwt ;;
+    *:acwt=*:wip=*: | *:lmwt=*:wip=*:)
+      die "$point_file ($point_weight $point_wip) comes from the other back-end; decode this set with the back-end the dev set used (--backend)" ;;
+    *) die "$point_file: expected one line 'acwt=<scale> wip=<penalty>' or 'lmwt=<n> wip=<penalty>'" ;;
+  esac
+  word_ins_penalty=${point_wip#wip=}
+  main_penalty=$word_ins_penalty
+  echo "$0: scoring at $point_weight $point_wip, chosen in $scoring_point_from" 1>&2
+fi
 
 mkdir -p "$dir/log" "$dir/scoring"
 utils/split_data.py "$data" "$nj"
@@ -138,7 +167,8 @@ else
   # shellcheck disable=SC2086  # $cmd is a command line
   $cmd --num-threads "$num_threads" JOB=1:"$nj" "$dir/log/decode.JOB.log" \
     python3 -m kaldinn.bin.decode_hybrid --min-active "$min_active" --max-active "$max_active" \
-    --beam "$beam" --acoustic-scale "$acwt" --word-symbol-table "$graphdir/words.txt" "${sweep[@]}" \
+    --beam "$beam" --acoustic-scale "$acwt" --word-ins-penalty "$main_penalty" \
+    --word-symbol-table "$graphdir/words.txt" "${sweep[@]}" \
     "$model" "$graphdir/HCLG.fst" "$feats" "ark,t:$dir/tra.JOB" "ark:|gzip -c > $(q "$dir")/ali.JOB.gz"
 fi
 

@@ -13,7 +13,11 @@ Scoring sweep (there are no lattices to rescore): ``--sweep-acwts 0.08,0.1`` wit
 (graph costs stay unscaled, so acoustic scale ``1/LMWT`` optimises what Kaldi's
 ``lattice-scale --inv-acoustic-scale=LMWT`` does, under this search's own pruning) with the
 penalty added to each word arc, writing ``--sweep-out`` with ``{acwt}`` and ``{wip}``
-replaced by the values as written.
+replaced by the values as written. ``--word-ins-penalty`` adds a penalty to the main decode
+too; a sweep point equal to the main decode (same acoustic scale and penalty) reuses its
+result, so ``--acoustic-scale 0.09 --word-ins-penalty 1.0 --sweep-acwts 0.09
+--sweep-word-ins-penalty 1.0`` decodes each utterance once (a test set scored at the point
+chosen on dev: steps/decode_hybrid.sh --scoring-point-from).
 
 Example::
 
@@ -49,6 +53,8 @@ def build_parser() -> KaldiArgumentParser:
     parser.add_argument("--allow-partial", type=str2bool, default=True,
                         help="output the best partial path when no final state is reached")  # fmt: skip
     parser.add_argument("--word-symbol-table", help="words.txt: log each hypothesis as words")
+    parser.add_argument("--word-ins-penalty", type=float, default=0.0,
+                        help="cost added to every word arc of the graph for the main decode")  # fmt: skip
     parser.add_argument("--sweep-acwts", default="", help="comma-separated acoustic scales for scoring")
     parser.add_argument("--sweep-word-ins-penalty", default="0.0", help="comma-separated penalties")
     parser.add_argument("--sweep-out", default="", help="wxfilename template with {acwt} and {wip}")
@@ -95,26 +101,47 @@ def read_words(path: str) -> dict[int, str]:
     return table
 
 
-class Sweep:
-    """The scoring decodes: one decoder per penalty graph, one text writer per combination."""
+class Decoders:
+    """One HybridDecoder per word-insertion penalty, each penalised graph built once per job."""
 
-    def __init__(self, args, graph, tid_to_pdf, options):
+    def __init__(self, graph, tid_to_pdf):
+        self.graph, self.tid_to_pdf, self.by_penalty = graph, tid_to_pdf, {}
+
+    def __getitem__(self, penalty: float):
         from kaldinn.decode.hybrid import HybridDecoder, with_word_penalty
+
+        if penalty not in self.by_penalty:
+            self.by_penalty[penalty] = HybridDecoder(with_word_penalty(self.graph, penalty), self.tid_to_pdf)
+        return self.by_penalty[penalty]
+
+
+class Sweep:
+    """The scoring decodes: one text writer per combination; the point of the main decode
+    (its acoustic scale and penalty) reuses the main result instead of decoding again."""
+
+    def __init__(self, args, decoders: Decoders, options):
         from kaldinn.io.tables import Writer
 
         self.plan = sweep_plan(args)
         self.options = options
-        penalties = {wv for _, _, _, wv in self.plan}
-        self.decoders = {wv: HybridDecoder(with_word_penalty(graph, wv), tid_to_pdf) for wv in penalties}
+        self.decoders = decoders
+        self.main_point = (options.acoustic_scale, args.word_ins_penalty)
+        for _, _, _, wv in self.plan:
+            decoders[wv]  # build every penalised graph before the first utterance
         self.writers = {
             (a, w): Writer("ark,t:" + args.sweep_out.format(acwt=a, wip=w)) for a, _, w, _ in self.plan
         }
+
+    @property
+    def extra_decodes(self) -> int:
+        """Decodes per utterance beyond the main one."""
+        return sum((av, wv) != self.main_point for _, av, _, wv in self.plan)
 
     def decode(self, utt: str, loglikes, primary) -> None:
         import numpy as np
 
         for a, av, w, wv in self.plan:
-            if primary is not None and wv == 0 and av == self.options.acoustic_scale:
+            if primary is not None and (av, wv) == self.main_point:
                 result = primary
             else:
                 result = self.decoders[wv].decode(loglikes, replace(self.options, acoustic_scale=av))
@@ -157,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
     import numpy as np
 
-    from kaldinn.decode.hybrid import DecodeOptions, HybridDecoder, read_graph
+    from kaldinn.decode.hybrid import DecodeOptions, read_graph
     from kaldinn.hmm.transition_model import read_transition_model
     from kaldinn.io.tables import SequentialReader, Writer
     from kaldinn.progress import progress
@@ -166,10 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     options = DecodeOptions(args.acoustic_scale, args.beam, args.max_active, args.min_active,
                             args.beam_delta, args.hash_ratio)  # fmt: skip
     model = read_transition_model(args.model)
-    graph = read_graph(args.fst)
-    decoder = HybridDecoder(graph, model.tid_to_pdf)
+    decoders = Decoders(read_graph(args.fst), model.tid_to_pdf)
+    decoder = decoders[args.word_ins_penalty]
     symbols = read_words(args.word_symbol_table) if args.word_symbol_table else None
-    sweep = Sweep(args, graph, model.tid_to_pdf, options)
+    sweep = Sweep(args, decoders, options)
     totals = Totals()
     words_out = Writer(args.words_wspecifier)
     ali_out = Writer(args.alignments_wspecifier) if args.alignments_wspecifier else None
@@ -201,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         if ali_out is not None:
             ali_out.close()
         sweep.close()
-    totals.report(1 + len(sweep.plan))
+    totals.report(1 + sweep.extra_decodes)
     return 0 if totals.done else 1
 
 

@@ -109,8 +109,9 @@ esac
 """
 
 
-def test_kaldi_backend_runs_latgen_and_score_sh_commands(system, tmp_path):
-    graph, data, model, out = system
+def fake_kaldi(tmp_path) -> tuple[dict[str, str], object]:
+    """Fake Kaldi binaries on PATH (their 1-best is Kaldi's, expected/latgen.1best.txt):
+    the environment to run with and a function returning {tool: [argv, ...]} of the calls."""
     fake_bin, log = tmp_path / "fake bin", tmp_path / "argv"
     fake_bin.mkdir()
     log.mkdir()
@@ -122,16 +123,26 @@ def test_kaldi_backend_runs_latgen_and_score_sh_commands(system, tmp_path):
     tra.write_text(
         "".join(f"{u} {' '.join(ids[w] for w in ws)}\n" for u, ws in read_lines("latgen.1best.txt").items())
     )
-    env = {"PATH": f"{fake_bin}:{script_env()['PATH']}", "FAKE_LOG": str(log), "FAKE_TRA": str(tra)}
+
+    def calls() -> dict[str, list[list[str]]]:
+        found: dict[str, list[list[str]]] = {}
+        for f in log.iterdir():
+            found.setdefault(f.name.split(".")[0], []).append(f.read_text().splitlines())
+        return found
+
+    return {"PATH": f"{fake_bin}:{script_env()['PATH']}", "FAKE_LOG": str(log), "FAKE_TRA": str(tra)}, calls
+
+
+def test_kaldi_backend_runs_latgen_and_score_sh_commands(system, tmp_path):
+    graph, data, model, out = system
+    env, recorded = fake_kaldi(tmp_path)
     res = run_step(
         "--nj", 2, "--beam", 11, "--loglikes", f"ark:{LOGLIKES}", graph, data, model, out, env_extra=env
     )
     assert res.returncode == 0, res.stderr
     assert "backend kaldi" in res.stderr  # auto: latgen-faster-mapped is on PATH
 
-    calls: dict[str, list[list[str]]] = {}
-    for f in log.iterdir():
-        calls.setdefault(f.name.split(".")[0], []).append(f.read_text().splitlines())
+    calls = recorded()
     latgen = sorted(calls["latgen-faster-mapped"], key=lambda argv: argv[-2])
     assert len(latgen) == 2
     for job, argv in enumerate(latgen, start=1):
@@ -162,6 +173,70 @@ def test_kaldi_backend_runs_latgen_and_score_sh_commands(system, tmp_path):
     assert (out / "best_point").read_text() == "lmwt=7 wip=0.0\n"
     assert (out / "wer").read_text() == (REF / "expected" / "latgen.wer.txt").read_text()
     assert fields(out / "hyp") == read_lines("latgen.1best.txt")
+
+
+def test_test_set_is_scored_at_the_point_chosen_on_dev_in_one_pass(system, tmp_path):
+    """--scoring-point-from: the dev dir's best_point (here deliberately not this set's best)
+    fixes the acoustic scale and penalty; each utterance is decoded once, at that point."""
+    graph, data, model, out = system
+    swept = tmp_path / "swept"
+    res = run_step(
+        "--nj", 2, "--backend", "python", "--loglikes", f"ark:{LOGLIKES}", graph, data, model, swept
+    )
+    assert res.returncode == 0, res.stderr
+    dev = tmp_path / "dev decode"
+    dev.mkdir()
+    (dev / "best_point").write_text("acwt=0.06 wip=1.0\n")
+    point = ("--scoring-point-from", dev)
+    res = run_step(
+        "--nj", 2, "--backend", "python", *point, "--loglikes", f"ark:{LOGLIKES}", graph, data, model, out
+    )
+    assert res.returncode == 0, res.stderr
+    assert "scoring at acwt=0.06 wip=1.0, chosen in" in res.stderr
+    assert sorted(p.name for p in out.glob("wer_acwt*")) == ["wer_acwt0.06_1.0"]
+    assert (out / "wer").read_text() == (swept / "wer_acwt0.06_1.0").read_text()
+    assert (out / "best_point").read_text() == "acwt=0.06 wip=1.0\n"
+    assert (out / "scoring" / "best_wer").read_text().endswith(f"{out}/wer_acwt0.06_1.0\n")
+    for job in (1, 2):
+        log = (out / "log" / f"decode.{job}.log").read_text()
+        assert "--acoustic-scale 0.06 --word-ins-penalty 1.0" in log and "1 decode(s) per utterance" in log
+    main = {**fields(out / "tra.1"), **fields(out / "tra.2")}
+    assert main == fields(out / "scoring" / "acwt0.06.1.0.tra") and len(main) == 20
+
+
+def test_kaldi_backend_scores_only_the_dev_lmwt_and_penalty(system, tmp_path):
+    graph, data, model, out = system
+    env, recorded = fake_kaldi(tmp_path)
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    (dev / "best_point").write_text("lmwt=12 wip=0.5\n")
+    res = run_step("--nj", 2, "--scoring-point-from", dev, "--loglikes", f"ark:{LOGLIKES}",
+                   graph, data, model, out, env_extra=env)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    calls = recorded()
+    assert [argv[0] for argv in calls["lattice-scale"]] == ["--inv-acoustic-scale=12"]
+    assert [argv[0] for argv in calls["lattice-add-penalty"]] == ["--word-ins-penalty=0.5"]
+    assert sorted(p.name for p in out.glob("wer_*") if p.name != "wer_bootci") == ["wer_12_0.5"]
+    assert (out / "best_point").read_text() == "lmwt=12 wip=0.5\n"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "best_point is missing: decode and score the dev set"),
+        ("lmwt=10 wip=0.0\n", "comes from the other back-end"),
+        ("acwt=0.1\n", "expected one line 'acwt=<scale> wip=<penalty>'"),
+    ],
+)
+def test_bad_scoring_point_is_a_clear_error(system, tmp_path, content, message):
+    graph, data, model, out = system
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    if content is not None:
+        (dev / "best_point").write_text(content)
+    res = run_step("--backend", "python", "--scoring-point-from", dev, "--loglikes", f"ark:{LOGLIKES}",
+                   graph, data, model, out)  # fmt: skip
+    assert res.returncode == 1 and message in res.stderr and str(dev / "best_point") in res.stderr
 
 
 def test_kaldi_backend_without_kaldi_is_a_clear_error(system):

@@ -13,7 +13,7 @@ change a clip's output in eval mode (see ``kaldinn.models.conv2d``).
 - ``densenet`` (Huang et al. 2017): 3x3 stem (+ ``stem_pool`` 2x2 poolings), dense blocks whose layers
   are BN-ReLU-[1x1 conv to 4k (``bottleneck``)]-BN-ReLU-3x3 conv to k (growth rate) and see
   the concatenation of every earlier output; transitions BN-ReLU-1x1 conv (``compression``
-  of the channels) + 2x2 average pooling; final BN-ReLU.
+  of the channels) + 2x2 pooling (``pooling``: avg by default, max in the events configs); final BN-ReLU.
 
 Example (YAML)::
 

@@ -3,10 +3,12 @@
 Why: torch's intra-op threads are libgomp's OpenMP team, and an idle member spin-waits at the
 end of every parallel region (300,000 spins by default) before it sleeps. When the machine has
 fewer free cores than runnable threads (DataLoader workers, other jobs, a compile), a member is
-often off its core; the others burn their time slices spinning for it, and a GRU epoch, made of
-thousands of small regions, ran 20x slower beside a 2-process CPU hog instead of 2x
-(bench/bench_contention.py). So a process starts no more intra-op threads than its budget
-leaves after its workers, and idle OpenMP threads sleep (``OMP_WAIT_POLICY=PASSIVE``).
+often off its core; the others burn their time slices spinning for it. A GRU epoch is thousands
+of small regions: bench/bench_contention.py (conf/lid_hgru.yaml, 2 intra-op threads + 2 workers,
+a shared 2-core machine) took a median 112 s beside two busy loops where passive waits took
+7.5 s, and burnt 43 CPU-seconds where passive waits used 7.7. So idle OpenMP threads sleep
+(``OMP_WAIT_POLICY=PASSIVE``), and a process starts no more intra-op threads than its budget
+leaves after its workers.
 
 Budget (CPUs this process may use): ``--num-threads`` when given, else the smallest of
 - ``OMP_NUM_THREADS``: the job runners export ``--num-threads`` there (the CPUs the job was given),

@@ -22,8 +22,9 @@
 #           added to the graph's word arcs -> scoring/acwt<acwt>.<wip>.tra -> wer_acwt<acwt>_<wip>.
 # Both: scoring/test_filt.txt (= <data-dir>/text), scoring/best_wer (best_wer.sh's line,
 # also printed), log/decode.JOB.log, num_jobs; and the best point as steps/decode_ctc.py writes
-# a decode (kaldinn.bin.append_wer_results tabulates it): hyp (words), wer, cer, wer_bootci,
-# and best_point (acwt=<a> wip=<p> or lmwt=<n> wip=<p>).
+# a decode (kaldinn.bin.append_wer_results tabulates it): hyp (words), wer, cer,
+# scoring_kaldi/wer_details/wer_bootci (out of the wer_* glob, where Kaldi's score_kaldi_wer.sh
+# writes it), and best_point (acwt=<a> wip=<p> or lmwt=<n> wip=<p>).
 #
 # Search cost: a network's pseudo log-likelihoods are much flatter than a GMM's (per-frame spread
 # of ~9 nats against ~68 on egs/synth/s5), so at --acwt 0.1 a beam of 13 prunes almost nothing
@@ -138,7 +139,7 @@ utils/split_data.py "$data" "$nj"
 sdata=$data/split$nj
 echo "$nj" >"$dir/num_jobs"
 rm -f "$dir"/wer_* "$dir/scoring/best_wer" "$dir"/scoring/*.tra "$dir"/scoring/*.tra.* \
-  "$dir"/{hyp,wer,cer,best_point}  # wer_bootci is a wer_*
+  "$dir"/{hyp,wer,cer,best_point} "$dir/scoring_kaldi/wer_details/wer_bootci"
 
 # The per-pdf log-likelihoods each job reads.
 if [ -n "$loglikes" ]; then

@@ -6,7 +6,8 @@ system, the error rates and the insertion/deletion/substitution counts behind th
 section also names the decode directories so every number can be traced back. Below the table
 each system gets its 95% interval as Kaldi's compute-wer-bootci prints it (``%WER m 95% Conf
 Interval [ lo, hi ]``: utterances resampled, mean and +-1.96 standard deviations of the
-replicate WERs), read from ``<decode-dir>/wer_bootci`` (written by steps/decode_ctc.py); a
+replicate WERs), read from ``<decode-dir>/scoring_kaldi/wer_details/wer_bootci`` (written by
+steps/decode_ctc.py, where Kaldi's score_kaldi_wer.sh writes it, out of the ``wer_*`` glob); a
 decode dir without that file is named as such, and none having it leaves the section as before.
 
 Example::
@@ -29,6 +30,7 @@ from kaldinn.errors import KaldinnError, UsageError
 from kaldinn.io.atomic import write_text_atomic
 
 PROG = "append_wer_results.py"
+BOOTCI = Path("scoring_kaldi") / "wer_details" / "wer_bootci"  # out of wer_*, as score_kaldi_wer.sh
 # compute-wer's summary line: %WER 12.50 [ 5 / 40, 1 ins, 2 del, 2 sub ] (maybe [PARTIAL]).
 _RATE = re.compile(
     r"^%(?P<name>[A-Z]+) (?P<rate>\S+) \[ (?P<err>\d+) / (?P<num>\d+), "
@@ -117,7 +119,7 @@ def format_intervals(rows: list[tuple[str, Path, str | None]]) -> str:
         "",
     ]
     for tag, path, ci in rows:
-        lines.append(f"- {tag}: `{ci}`" if ci else f"- {tag}: no interval (no `{path / 'wer_bootci'}`)")
+        lines.append(f"- {tag}: `{ci}`" if ci else f"- {tag}: no interval (no `{path / BOOTCI}`)")
     return "\n".join(lines) + "\n"
 
 
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, intervals = [], []
     for tag, path in map(parse_system, args.systems):
         rows.append((tag, path, read_rate(path / "wer", "WER"), read_rate(path / "cer", "CER")))
-        intervals.append((tag, path, read_bootci(path / "wer_bootci")))
+        intervals.append((tag, path, read_bootci(path / BOOTCI)))
     table = format_table(rows) + format_intervals(intervals)
     print(table, end="")
     if args.results_md:

@@ -18,8 +18,9 @@ penalty-major, weight-minor order, as best_wer.sh reads score.sh's loop), also p
 The best point is also written in steps/decode_ctc.py's form, so the recipe's results table
 (kaldinn.bin.append_wer_results) reads a hybrid decode dir like a CTC one: ``hyp`` (its words,
 Kaldi text), ``wer`` and ``cer`` (compute-wer lines, characters of the words for the CER),
-``wer_bootci`` (compute-wer-bootci's interval), all scored as decode_ctc scores (``--mode all``:
-an utterance without a hypothesis counts as empty, where score.sh's ``wer_*`` skip it), and
+``scoring_kaldi/wer_details/wer_bootci`` (compute-wer-bootci's interval, out of the ``wer_*`` glob,
+as Kaldi's score_kaldi_wer.sh keeps it), all scored as decode_ctc scores (``--mode all``: an
+utterance without a hypothesis counts as empty, where score.sh's ``wer_*`` skip it), and
 ``best_point`` (``acwt=0.09 wip=1.0``, or ``lmwt=10 wip=0.5`` for LM weights; written last),
 which ``steps/decode_hybrid.sh --scoring-point-from <this-dir>`` reads to score another set
 (test) at the point chosen here (dev). With one weight and one penalty that point is the only one.
@@ -113,8 +114,8 @@ def point_name(weight_prefix: str, weight: str, wip: str) -> str:
 
 
 def score_all(args) -> str:
-    """Write every wer_<name>, scoring/best_wer and the best point's hyp, wer, cer, wer_bootci,
-    best_point; returns the best_wer line."""
+    """Write every wer_<name>, scoring/best_wer and the best point's hyp, wer, cer,
+    scoring_kaldi/wer_details/wer_bootci, best_point; returns the best_wer line."""
     from kaldinn.bin.decode_hybrid import read_words
     from kaldinn.io.atomic import write_text_atomic
     from kaldinn.io.text_table import read_table, write_table

@@ -10,9 +10,9 @@ C-sorted, every utterance of feats.scp), ``hyp_units`` (the same as unit symbols
 encoder frames, the last row ``<eos>``), ``attention_monotonicity`` (share of output steps
 whose attention peak does not move backwards; ``kaldinn.metrics.attention``) and
 ``attention/<utt>.png`` heat maps of --num-plots utterances spread over the set; and, when
-<data-dir> has a ``text``, ``wer`` and ``cer`` (compute-wer's lines), ``wer_bootci``
-(compute-wer-bootci's line, as steps/decode_ctc.py) and ``per_utt`` (Kaldi's
-wer_per_utt_details form: ref / hyp / op / #csid lines per utterance).
+<data-dir> has a ``text``, ``wer`` and ``cer`` (compute-wer's lines),
+``scoring_kaldi/wer_details/wer_bootci`` (compute-wer-bootci's line, as steps/decode_ctc.py) and
+``per_utt`` (Kaldi's wer_per_utt_details form: ref / hyp / op / #csid lines per utterance).
 
 Example::
 
@@ -39,7 +39,8 @@ OUTPUTS = (
     "hyp_units",
     "wer",
     "cer",
-    "wer_bootci",
+    "scoring_kaldi/wer_details/wer_bootci",
+    "wer_bootci",  # where it was written before scoring_kaldi/
     "per_utt",
     "attention.scp",
     "attention_monotonicity",

@@ -7,8 +7,11 @@ merged atomically after every job succeeded: ``hyp`` (Kaldi text form, C-sorted,
 utterance of feats.scp), ``ctm`` (word times from the CTC alignment), with
 ``--write-logpost true`` ``logpost.N.ark`` + ``logpost.scp``; and, when <data-dir> has a
 ``text``, ``wer`` and ``cer`` (compute-wer's ``%WER``/``%SER`` lines) scored against it, and
-``wer_bootci`` (compute-wer-bootci's ``Set1: %WER ... 95% Conf Interval [ lo, hi ]`` line:
-10000 replicates resampling the utterances, seed 0; see kaldinn/metrics/bootstrap.py).
+``scoring_kaldi/wer_details/wer_bootci`` (compute-wer-bootci's ``Set1: %WER ... 95% Conf
+Interval [ lo, hi ]`` line: 10000 replicates resampling the utterances, seed 0; see
+kaldinn/metrics/bootstrap.py). It lies where Kaldi's score_kaldi_wer.sh puts it, out of the
+``wer_*`` glob, so that ``grep WER <decode-dir>/wer_* | utils/best_wer.sh`` sees compute-wer
+lines only.
 
 Example::
 
@@ -28,7 +31,8 @@ from kaldinn.io.text_table import read_table, write_table
 from kaldinn.steps.make_feats import absolute_output_dir, check_data_dir, merge_tables
 
 PROG = "decode_ctc.py"
-OUTPUTS = ("hyp", "ctm", "wer", "cer", "wer_bootci", "logpost.scp")
+# removed before a run; the top-level wer_bootci is where it was written before scoring_kaldi/
+OUTPUTS = ("hyp", "ctm", "wer", "cer", "scoring_kaldi/wer_details/wer_bootci", "wer_bootci", "logpost.scp")
 
 
 def build_parser() -> KaldiArgumentParser:
@@ -126,14 +130,15 @@ def merge_outputs(args, out_dir: Path) -> dict[str, list[str]]:
 
 
 def score(data_dir: Path, hyps: dict[str, list[str]], out_dir: Path) -> str:
-    """Write <decode-dir>/wer, cer and wer_bootci against <data-dir>/text; returns the %WER line."""
+    """Write <decode-dir>/wer, cer and scoring_kaldi/wer_details/wer_bootci against
+    <data-dir>/text; returns the %WER line."""
     return write_scores(read_table(data_dir / "text", split=True, require_value=False), hyps, out_dir)
 
 
 def write_scores(refs: dict[str, list[str]], hyps: dict[str, list[str]], out_dir: Path) -> str:
-    """Write ``wer``, ``cer`` (characters of the words) and ``wer_bootci`` of ``hyps`` against
-    ``refs`` into ``out_dir`` (compute-wer ``--mode all``: a reference without a hypothesis
-    counts as an empty hypothesis); returns the %WER line. Shared with kaldinn.bin.score_hybrid."""
+    """Write ``wer``, ``cer`` (characters of the words) and ``scoring_kaldi/wer_details/wer_bootci``
+    of ``hyps`` against ``refs`` into ``out_dir`` (compute-wer ``--mode all``: a reference without a
+    hypothesis counts as an empty hypothesis); returns the %WER line. Shared with kaldinn.bin.score_hybrid."""
     from kaldinn.io.atomic import write_text_atomic
     from kaldinn.metrics.bootstrap import edit_counts, format_bootci, wer_bootci
     from kaldinn.metrics.wer import compute_cer, compute_wer
@@ -142,8 +147,9 @@ def write_scores(refs: dict[str, list[str]], hyps: dict[str, list[str]], out_dir
     wer = compute_wer(refs, hyps, mode="all")
     write_text_atomic(out_dir / "wer", wer.format("WER"))
     write_text_atomic(out_dir / "cer", compute_cer(refs, hyps, mode="all").format("CER"))
-    if wer.num_words:  # compute-wer-bootci's interval (undefined without reference words)
-        write_text_atomic(out_dir / "wer_bootci", format_bootci(wer_bootci(*edit_counts(wer))[0]) + "\n")
+    if wer.num_words:  # compute-wer-bootci's interval (undefined without reference words), out of wer_*
+        bootci = format_bootci(wer_bootci(*edit_counts(wer))[0])
+        write_text_atomic(out_dir / "scoring_kaldi" / "wer_details" / "wer_bootci", bootci + "\n")
     return wer.format("WER", sentences=False).strip()
 
 

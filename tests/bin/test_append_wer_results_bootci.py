@@ -13,7 +13,8 @@ def decode_dir(path, wer: str, bootci: str | None):
     (path / "wer").write_text(f"{wer}\n%SER 50.00 [ 1 / 2 ]\nScored 2 sentences, 0 not present in hyp.\n")
     (path / "cer").write_text("%CER 2.00 [ 1 / 50, 0 ins, 1 del, 0 sub ]\n")
     if bootci is not None:
-        (path / "wer_bootci").write_text(bootci)
+        (path / "scoring_kaldi" / "wer_details").mkdir(parents=True)
+        (path / "scoring_kaldi" / "wer_details" / "wer_bootci").write_text(bootci)
     return path
 
 
@@ -29,7 +30,7 @@ def test_intervals_follow_the_table(tmp_path, capsys):
     text = results.read_text()
     assert f"| char, greedy | 12.50 | 2.00 | 5 / 40 (0/1/4) | `{greedy}` |" in text  # table unchanged
     assert "- char, greedy: `%WER 12.47 95% Conf Interval [ 3.10, 21.84 ]`\n" in text
-    assert f"- char, old: no interval (no `{old / 'wer_bootci'}`)\n" in text
+    assert f"- char, old: no interval (no `{old / 'scoring_kaldi' / 'wer_details' / 'wer_bootci'}`)\n" in text
     assert text.index("| char, old |") < text.index("95% intervals as Kaldi's compute-wer-bootci")
     assert "- char, greedy: `%WER 12.47" in capsys.readouterr().out
 
@@ -42,5 +43,5 @@ def test_no_bootci_anywhere_leaves_the_section_as_before(tmp_path, capsys):
 
 def test_malformed_bootci_names_the_file(tmp_path):
     bad = decode_dir(tmp_path / "bad", "%WER 0.00 [ 0 / 40, 0 ins, 0 del, 0 sub ]", "%WER 1.00\n")
-    with pytest.raises(KaldinnError, match=r"bad/wer_bootci: no 'Set1: %WER"):
+    with pytest.raises(KaldinnError, match=r"bad/scoring_kaldi/wer_details/wer_bootci: no 'Set1: %WER"):
         main([f"x={bad}"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from kaldinn.bin import score_hybrid
@@ -51,7 +53,27 @@ def test_merges_job_parts_writes_wer_files_and_keeps_the_first_lowest(decode_dir
     assert (out / "hyp").read_text() == "u1 a b\nu2 c\n"
     assert (out / "wer").read_text() == (out / "wer_8_0.0").read_text()
     assert (out / "cer").read_text().startswith("%CER 0.00 [ 0 / 3, 0 ins, 0 del, 0 sub ]")
-    assert (out / "wer_bootci").read_text() == "Set1: %WER 0.00 95% Conf Interval [ 0.00, 0.00 ]\n"
+    bootci = out / "scoring_kaldi" / "wer_details" / "wer_bootci"
+    assert bootci.read_text() == "Set1: %WER 0.00 95% Conf Interval [ 0.00, 0.00 ]\n"
+
+
+def test_kaldi_best_wer_idiom_sees_only_compute_wer_lines(decode_dir):
+    """`grep WER $dir/wer_* | utils/best_wer.sh` reads score.sh's wer_* only: the best point's
+    compute-wer-bootci line ('Set1: %WER ...', which it could pick as the best) lies in
+    scoring_kaldi/wer_details/, out of the glob, as Kaldi's score_kaldi_wer.sh keeps it."""
+    root, out = decode_dir
+    (out / "scoring" / "7.0.0.tra").write_text("u1 1 2\nu2 1\n")  # 1 sub of 3 words
+    (out / "scoring" / "8.0.0.tra").write_text("u1 1 3\nu2 1\n")  # 2 sub
+    argv = ["--weights", "7:8", "--word-ins-penalty", "0.0", str(root / "words.txt"), str(root / "text")]
+    assert score_hybrid.main([*argv, str(out)]) == 0
+    bootci = (out / "scoring_kaldi" / "wer_details" / "wer_bootci").read_text()
+    assert bootci.startswith("Set1: %WER ")
+    grep = subprocess.run(["bash", "-c", 'grep WER "$0"/wer_*', str(out)], capture_output=True, text=True)
+    assert grep.returncode == 0 and grep.stderr == ""  # no wer_* is a directory or unreadable
+    assert grep.stdout == (
+        f"{out}/wer_7_0.0:%WER 33.33 [ 1 / 3, 0 ins, 0 del, 1 sub ]\n"
+        f"{out}/wer_8_0.0:%WER 66.67 [ 2 / 3, 0 ins, 0 del, 2 sub ]\n"
+    )
 
 
 def test_best_point_files_score_a_missing_hypothesis_as_empty_like_decode_ctc(decode_dir, capsys):

@@ -88,7 +88,7 @@ def test_greedy_decode_writes_the_decode_dir(setup):
         )
     assert (out / "wer").read_text().startswith("%WER ")
     assert (out / "cer").read_text().startswith("%CER ")
-    assert (out / "wer_bootci").read_text().startswith("Set1: %WER ")
+    assert (out / "scoring_kaldi" / "wer_details" / "wer_bootci").read_text().startswith("Set1: %WER ")
     per_utt = (out / "per_utt").read_text().splitlines()
     assert sum(line.split()[1] == "#csid" for line in per_utt) == len(FRAMES)
     reader = RandomAccessReader(f"scp:{out}/attention.scp")

@@ -87,7 +87,7 @@ def test_greedy_decode_with_two_jobs_writes_sorted_complete_hyp_ctm_and_scores(s
         and wer[2] == "Scored 5 sentences, 0 not present in hyp."
     )
     assert Path("decode/cer").read_text().startswith("%CER ")
-    bootci = Path("decode/wer_bootci").read_text()  # compute-wer-bootci's line
+    bootci = Path("decode/scoring_kaldi/wer_details/wer_bootci").read_text()  # compute-wer-bootci's line
     assert re.fullmatch(r"Set1: %WER \S+ 95% Conf Interval \[ \S+, \S+ \]\n", bootci)
     logpost = RandomAccessReader("scp:decode/logpost.scp")
     for utt, n in FRAMES.items():
@@ -98,6 +98,18 @@ def test_greedy_decode_with_two_jobs_writes_sorted_complete_hyp_ctm_and_scores(s
         assert word in hyp[utt] and channel == "1" and float(dur) > 0
         assert float(start) + float(dur) <= FRAMES[utt] * 0.01 + 0.011
     assert not list(Path("decode").glob("hyp.*"))  # per-job fragments are merged away
+
+
+def test_bootci_is_kept_out_of_kaldis_wer_glob(setup):
+    """`grep WER $dir/wer_* | utils/best_wer.sh` must not pick bootci's 'Set1: %WER' line: it lies in
+    scoring_kaldi/wer_details/ as Kaldi's score_kaldi_wer.sh puts it (no wer_* file or directory),
+    and a re-run removes one left at the old place."""
+    data, exp = setup
+    Path("decode").mkdir()
+    Path("decode/wer_bootci").write_text("Set1: %WER 0.01 95% Conf Interval [ 0.00, 0.02 ]\n")
+    assert decode_ctc.main(["--nj", "2", "--cmd", RUN, "--device", "cpu", str(data), str(exp), "decode"]) == 0
+    assert Path("decode/scoring_kaldi/wer_details/wer_bootci").read_text().startswith("Set1: %WER ")
+    assert list(Path("decode").glob("wer_*")) == []
 
 
 def test_beam_search_with_an_lm_agrees_with_the_per_job_tool(setup, tmp_path):

@@ -47,7 +47,7 @@ from pathlib import Path
 from kaldinn.cli import KaldiArgumentParser
 from kaldinn.errors import DataDirError, UsageError
 from kaldinn.io.lock import DirLock
-from kaldinn.train.threads import configure_threads, parse_num_threads, prefer_passive_wait
+from kaldinn.train.threads import configure_threads, cpu_workers, parse_num_threads, prefer_passive_wait
 
 PROG = "train.py"
 
@@ -252,7 +252,8 @@ def train_ranks(cfg, args, dirs: tuple[Path, Path, Path], argv: list[str], rank_
     from kaldinn.train.trainer import quiet
 
     log = log_stderr if rank_info is None or rank_info.rank == 0 else quiet
-    configure_threads(log, cfg.data.num_workers, parse_num_threads(args.num_threads))
+    workers = cpu_workers(cfg.data.num_workers, augment=cfg.data.augment is not None)
+    configure_threads(log, workers, parse_num_threads(args.num_threads))
     if rank_info is not None:
         ddp.init_process_group(rank_info, cfg.train.device)
     main_rank = ddp.is_main()

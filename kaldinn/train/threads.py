@@ -16,7 +16,8 @@ Budget (CPUs this process may use): ``--num-threads`` when given, else the small
 - the cgroup CPU quota (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us / cpu.cfs_period_us``) of the
   process's cgroup and its ancestors, rounded down (at least 1),
 - the affinity mask (``os.sched_getaffinity``: taskset, cpusets, Slurm's binding).
-Split: intra-op threads = budget - DataLoader workers, at least 1; one inter-op thread (no
+Split: intra-op threads = budget - DataLoader workers that augment audio (:func:`cpu_workers`;
+feature-reading workers are light and not counted), at least 1; one inter-op thread (no
 kaldinn model forks graph work). DataLoader workers run one thread each (torch's worker loop
 sets it). The wait policy is read once, when torch loads libgomp, so :func:`prefer_passive_wait`
 must run before ``import torch``; an ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` the user set is kept.
@@ -187,6 +188,16 @@ def cpu_budget(
     found.append((affinity_cpus(), "affinity"))
     cpus, source = min(found, key=lambda item: item[0])  # min() keeps the first of equals
     return CpuBudget(cpus, source)
+
+
+def cpu_workers(num_workers: int, augment: bool) -> int:
+    """DataLoader workers that take a CPU from the budget: those that augment audio on the fly.
+
+    Workers that only read features are light: counting them (2 workers, 2 CPUs: 1 intra-op
+    thread instead of 2) made a lid_hgru epoch 1.6x slower quiet and 1.7x slower beside a CPU
+    hog, with passive waiting on both sides (bench/bench_contention.py on a shared 2-core machine).
+    """
+    return num_workers if augment else 0
 
 
 def plan_threads(budget: CpuBudget, workers: int = 0) -> ThreadPlan:

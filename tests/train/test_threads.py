@@ -166,8 +166,14 @@ def test_train_step_applies_the_budget_with_its_workers(tmp_path, capsys, keep_t
         str(tmp_path / "exp"),
     ]
     assert train.main(argv) == 0
-    assert "threads: 2 intra-op + 1 worker of 3 CPUs (--num-threads)" in capsys.readouterr().err
-    assert torch.get_num_threads() == 2
+    # Its worker only reads features: light, so every CPU goes to the intra-op pool.
+    assert "threads: 3 intra-op of 3 CPUs (--num-threads)" in capsys.readouterr().err
+    assert torch.get_num_threads() == 3
+
+
+def test_only_workers_that_augment_audio_take_a_cpu():
+    assert threads.cpu_workers(2, augment=False) == 0
+    assert threads.cpu_workers(2, augment=True) == 2
 
 
 def test_train_step_rejects_a_bad_num_threads_before_any_work(tmp_path):

@@ -19,7 +19,7 @@ PY := $(VENV)/bin/python
 BENCH_PY := $(BENCH_VENV)/bin/python
 
 # kaldinn's runtime dependencies (setup.py), by import name.
-IMPORTS := torch, kaldi_native_fbank, numpy, pandas, tqdm, yaml, soundfile, matplotlib, \
+IMPORTS := torch, kaldi_native_fbank, kaldifst, kaldi_decoder, numpy, pandas, tqdm, yaml, soundfile, matplotlib, \
 	espeakng_loader, sentencepiece, kaldinn
 # Benchmark baselines. pyctcdecode 0.5.0, its only release, pins numpy<2, which pandas 3 cannot
 # meet (installing it downgrades numpy and breaks pandas), but its code runs on numpy 2, so it is

@@ -7,10 +7,10 @@ Usage: local/make_synth.py [--preset tiny|small|large] [--seed 777] [--nj 2] [--
 Writes <corpus-dir>/{plan.json,wav/,shards/,log/synth.JOB.log,.done} and the data dirs
 <data-dir>/{digits,lid,words,events}_{train,dev,test}, sv_{train,enroll,test}, lang/phones.txt
 (words_* hold isolated words with ``utt2label``; events_* are bird-call detection clips, audio
-in <corpus-dir>/events/, with ``utt2label`` 0/1 and the box of every call in ``events``). A re-run with the same plan and data dir
-is a no-op (``.done``) unless ``--overwrite true``. ``--results-md FILE`` starts FILE afresh
-(the old one kept as FILE.bak) with a corpus section: the sections a run's scoring stages
-append then all come from that run.
+in <corpus-dir>/events/, with ``utt2label`` 0/1 and the box of every call in ``events``). A
+re-run with the same plan and data dir is a no-op (``.done``) unless ``--overwrite true``.
+``--results-md FILE`` starts FILE afresh (the old one kept as FILE.bak) with a corpus section:
+the sections a run's scoring stages append then all come from that run.
 
 Example::
 

@@ -15,7 +15,8 @@ raise a score; they are counted at their most) or at its length limit. Stopping 
 ``beam`` finished hypotheses instead (fairseq's rule) cut digit strings short: with label
 smoothing, ``<eos>`` after a prefix costs about as much as a wrong letter, so finished
 prefixes pile up long before the best hypothesis ends. A hypothesis may not end before
-``min_len_ratio`` x its encoder frames and must end at ``max_len_ratio`` x them; with ``eos_threshold`` g, ``<eos>`` is only proposed when
+``min_len_ratio`` x its encoder frames and must end at ``max_len_ratio`` x them; with
+``eos_threshold`` g, ``<eos>`` is only proposed when
 ``log p(eos) >= g * max_{c != eos} log p(c)`` (Hannun et al. 2019). Finished hypotheses are
 ranked by their score, or by score / (tokens + 1) with ``length_norm``. With CTC or an LM,
 each hypothesis considers only its ``pre_beam`` best tokens by attention score.

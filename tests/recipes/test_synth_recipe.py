@@ -15,6 +15,7 @@ from tests.conftest import REPO, script_env
 RECIPE = REPO / "egs" / "synth" / "s5"
 SETS = ["digits_train", "digits_dev", "digits_test", "lid_train", "lid_dev", "lid_test"]
 SETS += ["sv_train", "sv_enroll", "sv_test", "words_train", "words_dev", "words_test"]
+EVENT_SETS = ["events_train", "events_dev", "events_test"]  # no text, no VAD
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +109,7 @@ def test_rerunning_a_stage_is_safe_and_validates(recipe_dir):
         text=True,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.count("Successfully validated data-directory") == len(SETS)
+    assert result.stdout.count("Successfully validated data-directory") == len(SETS + EVENT_SETS)
 
 
 def test_bad_option_is_rejected(recipe_dir):
@@ -121,7 +122,7 @@ def test_bad_option_is_rejected(recipe_dir):
 
 def test_ctc_systems_are_decoded_and_scored(recipe_dir):
     results = (recipe_dir / "RESULTS.md").read_text()
-    assert "## CTC: digits_test" in results
+    assert "## Connected digits: digits_test" in results
     for system in ("char_bilstm, greedy", "char_bilstm, beam10", "char_bilstm, beam10_lm"):
         assert f"| ctc_{system} |" in results
     for system in ("phone_bilstm, greedy", "phone_bilstm, beam10"):
@@ -135,6 +136,43 @@ def test_ctc_systems_are_decoded_and_scored(recipe_dir):
     assert (decode / "cer").read_text().startswith("%CER ")
 
 
+def test_attention_and_hybrid_systems_share_the_digits_table(recipe_dir):
+    table = (recipe_dir / "RESULTS.md").read_text().split("## Connected digits: digits_test")[1]
+    for system in ("greedy", "beam10", "beam10_ctc", "beam10_ctc_lm"):
+        assert f"| att_char_blstm, {system} |" in table
+    assert "| mono GMM-HMM |" in table and "| hybrid phone_lstm (mono pdfs) |" in table
+    # Kaldi's layout and formats: a monophone model, its alignments, a graph; the operating point
+    # of each test decode comes from its dev decode.
+    exp = recipe_dir / "exp"
+    for path in (
+        "mono/final.mdl",
+        "mono/tree",
+        "mono_ali/ali.1.gz",
+        "mono_ali/num_jobs",
+        "mono/graph/HCLG.fst",
+    ):
+        assert (exp / path).is_file(), path
+    for model in ("mono", "phone_lstm_mono"):
+        test, dev = exp / model / "decode_digits_test", exp / model / "decode_digits_dev"
+        assert (test / "best_point").read_text() == (dev / "best_point").read_text()
+        assert (test / "wer").read_text().startswith("%WER ")
+    attention = exp / "att_char_blstm" / "decode_digits_test_greedy"
+    assert (attention / "attention_monotonicity").is_file()
+    assert any(p.suffix == ".png" for p in attention.rglob("*.png"))
+
+
+def test_event_detectors_are_scored_and_explained(recipe_dir):
+    table = (recipe_dir / "RESULTS.md").read_text().split("## Bird-call detection on events_test")[1]
+    for system in ("statistics + LR", "cnn", "resnet", "densenet"):
+        assert f"| {system} |" in table
+    assert "pointing" in table.lower()
+    assert (recipe_dir / "exp" / "roc_events_test.png").read_bytes()[:4] == b"\x89PNG"
+    saliency = recipe_dir / "exp" / "events_densenet" / "saliency_events_test"
+    for method in ("vanilla", "guided"):
+        assert (saliency / f"{method}.scp").is_file()
+    assert (saliency / "localisation.txt").is_file()
+
+
 # Each recipe network on its tiny training set, a fixed number of optimisation steps at a
 # constant learning rate (no early stop, no averaging): the training accuracy must be far
 # above chance. It fails when a model stops learning (labels lost, gradients cut, features
@@ -145,6 +183,8 @@ LEARNS = [
     ("word_gru", "words_train", 40, 1 / 3, 0.9),
     ("phone_lstm", "digits_train", 40, None, 0.6),
     ("xvector_i_softmax", "sv_train", 40, 1 / 3, 0.75),
+    ("events_cnn", "events_train", 40, 1 / 2, 0.9),
+    ("att_char_blstm", "digits_train_char", 60, 0.2, 0.6),  # teacher-forced token accuracy
 ]
 
 

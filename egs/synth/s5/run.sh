@@ -10,7 +10,12 @@
 # 5 frame-level phone posteriors (BiLSTM; Kaldi-decoder log-likelihoods), 6 isolated words (GRU),
 # 7-8 speaker verification: x-vector systems (identification, end-to-end strategies A/B with
 # trial weighting, combined schedule) with cosine and PLDA back-ends, 9-11 CTC on connected
-# digits: character and phone units, greedy / beam / beam + word LM decoding, WER and CER.
+# digits: character and phone units, greedy / beam / beam + word LM decoding, 12 bird-call
+# detection (CNN, ResNet, DenseNet; ROC AUC and saliency maps), 13-14 attention encoder-decoder
+# (LAS) and HMM systems without Kaldi on connected digits: 13 lang dirs, 14 a monophone GMM-HMM
+# from a flat start, its alignments and HCLG, 15 the attention model and a hybrid network on the
+# GMM's alignments (trained side by side), 16 their decoding, 17 one WER/CER table of every
+# digits system.
 # Every network reports beside a naive baseline the recipe computes itself (statistics + logistic
 # regression for LID and words, a frame MLP for phones, statistics + cosine for SV); every score
 # carries a 95% bootstrap interval (speakers resampled; utterances for WER, as compute-wer-bootci).
@@ -31,6 +36,10 @@ nnet_conf=        # network configs: conf (tiny, small) or conf/large (the large
 # Speaker-verification systems compared in stage 8 (conf/<name>.yaml); each is scored with a
 # cosine and a PLDA back-end, so (ii) "identification-only x-vector + PLDA" comes with (i).
 train_opts=""     # extra steps/train.py options for every model, e.g. "--set train.epochs=1"
+# Independent networks of one stage (phone classifiers, SV systems, CTC units, event detectors)
+# train train_jobs at a time, each with its share of the CPUs: small networks use two 1-thread
+# processes better than one 2-thread process. 1 trains them one after another.
+train_jobs=2
 sv_systems="xvector_i_softmax xvector_iii_e2e_b xvector_iv_e2e_a_blue xvector_ivu_e2e_a_uniform xvector_v_combined"
 # CTC on digits_* (stages 9-11): one BiLSTM per unit kind (conf/ctc_<unit>_bilstm.yaml), decoded
 # greedy, by prefix beam search of width ctc_beam, and (char units) with a word trigram LM.
@@ -43,6 +52,21 @@ ctc_lm_weight=0.5
 # Bird-call detection on events_* (stage 12): conf/events_<model>.yaml, each beside a statistics
 # baseline, with saliency maps (vanilla gradient, guided backpropagation) of events_test clips.
 events_models="cnn resnet densenet"
+# Attention (stages 15-16): conf/att_char_blstm.yaml (LAS with a joint CTC branch) on the stage-9
+# char units, decoded greedy, by beam search (<eos> proposed only within att_eos_threshold of the
+# best token), + CTC prefix scores, + the word LM. Picked on digits_dev (beam 10: <eos> threshold
+# 1.5 3.80% WER, length normalisation 4.22%, plain beam 9.92%: it prefers an early <eos>).
+att_beam=10
+att_eos_threshold=1.5
+att_ctc_weight=0.3
+att_lm_weight=0.5
+# Hybrid DNN-HMM (stages 13-16): HMM lang dirs data/lang_hmm{,_test} (data/lang is the corpus'
+# phone table), a monophone GMM-HMM trained from a flat start (Kaldi's train_mono.sh schedule;
+# mono_opts passes steps/train_mono.py options), its alignments as a frame network's pdf targets,
+# both decoded through exp/mono/graph. The operating point (acoustic scale, insertion penalty)
+# is picked on digits_dev and applied to digits_test.
+mono_opts=""
+hybrid_nnet=phone_lstm
 
 help_message="Usage: $0 [--stage N] [--stop-stage N] [--preset tiny|small|large] [--nj N] [--seed N]"
 . utils/parse_options.sh
@@ -52,6 +76,23 @@ help_message="Usage: $0 [--stage N] [--stop-stage N] [--preset tiny|small|large]
 log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') (${0##*/}:${BASH_LINENO[0]}) $*"; }
 # Jobs are split by speaker; small sets (the tiny preset) may have fewer speakers than $nj.
 nj_for() { local n; n=$(wc -l < "$1/spk2utt"); echo $(( n < nj ? n : nj )); }
+
+# in_parallel <function> <arg>...: "<function> <arg>" for every arg, $train_jobs at a time, each
+# told its CPU share through $train_threads; fails (after the running ones end) if any failed.
+train_threads=$(( $(nproc) / train_jobs )); [ "$train_threads" -ge 1 ] || train_threads=1
+in_parallel() {
+  local fn=$1 pids=() failed=0 arg pid
+  shift
+  for arg in "$@"; do
+    "$fn" "$arg" &
+    pids+=($!)
+    if [ ${#pids[@]} -ge "$train_jobs" ] || [ "$arg" = "${!#}" ]; then
+      for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+      pids=()
+    fi
+  done
+  [ "$failed" = 0 ] || { log "$fn failed for at least one of: $*; see the logs in exp/"; exit 1; }
+}
 
 # Every data directory the corpus provides, one per task and split: speech sets, and the
 # bird-call detection clips (no transcripts; no energy VAD: it keeps speech, not birds).
@@ -119,16 +160,17 @@ fi
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   log "Stage 5: frame-level phone classification (digits_*, ali.scp targets): frame MLP baseline, BiLSTM"
   # The naive reference: an MLP on +-5 spliced frames, each frame classified on its own.
+  train_phones() {
+    $cuda_cmd "exp/$1/log/train.log" steps/train.py --num-threads "$train_threads" $train_opts \
+      --config "$nnet_conf/$1.yaml" data/digits_train data/digits_dev "exp/$1"
+  }
+  in_parallel train_phones phone_mlp phone_lstm
   exp=exp/phone_mlp
-  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/phone_mlp.yaml" \
-    data/digits_train data/digits_dev "$exp"
   steps/forward.py --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" \
     data/digits_test "$exp" "$exp/forward_digits_test"
   steps/score_classification.py --results-md RESULTS.md --tag "Phones: phone_mlp (frame baseline) on digits_test" \
     scp:data/digits_test/ali.scp "$exp/forward_digits_test" "$exp/score_digits_test"
   exp=exp/phone_lstm
-  $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/phone_lstm.yaml" \
-    data/digits_train data/digits_dev "$exp"
   # Label priors for pseudo log-likelihoods (Kaldi's mapped decoders: log p(s|x) - log p(s)).
   steps/compute_priors.py --num-classes "$(wc -l < data/lang/phones.txt)" \
     data/digits_train "$exp/priors.counts"
@@ -191,9 +233,14 @@ if [ "$stage" -le 8 ] && [ "$stop_stage" -ge 8 ]; then
   sv_table_opts=(--utt2spk data/sv_enroll/utt2spk --utt2spk data/sv_test/utt2spk)  # speaker bootstrap
   systems_utt=("statistics baseline, cosine=$exp/scores_utt_cosine")
   systems_enr=("statistics baseline, cosine=$exp/scores_cosine")
+  train_sv() {
+    $cuda_cmd "exp/$1/log/train.log" steps/train.py --num-threads "$train_threads" $train_opts \
+      --config "$nnet_conf/$1.yaml" data/sv_tr data/sv_cv "exp/$1"
+  }
+  # shellcheck disable=SC2086  # sv_systems are words
+  in_parallel train_sv $sv_systems
   for name in $sv_systems; do
     exp=exp/$name
-    $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/$name.yaml" data/sv_tr data/sv_cv "$exp"
     for x in sv_train sv_enroll sv_test; do
       steps/extract_embeddings.py --nj "$(nj_for "data/$x")" --cmd "$decode_cmd" "data/$x" "$exp" "$exp/xvectors_$x"
     done
@@ -255,11 +302,13 @@ fi
 if [ "$stage" -le 10 ] && [ "$stop_stage" -ge 10 ]; then
   log "Stage 10: CTC BiLSTMs on digits_train: $ctc_units units"
   epochs=(); [ -z "$ctc_epochs" ] || epochs=(--set "train.epochs=$ctc_epochs")
-  for unit in $ctc_units; do
-    exp=exp/ctc_${unit}_bilstm
-    $cuda_cmd "$exp/log/train.log" steps/train.py "${epochs[@]}" $train_opts \
-      --config "$nnet_conf/ctc_${unit}_bilstm.yaml" "data/digits_train_$unit" "data/digits_dev_$unit" "$exp"
-  done
+  train_ctc() {
+    $cuda_cmd "exp/ctc_$1_bilstm/log/train.log" steps/train.py --num-threads "$train_threads" "${epochs[@]}" \
+      $train_opts --config "$nnet_conf/ctc_$1_bilstm.yaml" "data/digits_train_$1" "data/digits_dev_$1" \
+      "exp/ctc_$1_bilstm"
+  }
+  # shellcheck disable=SC2086  # ctc_units are words
+  in_parallel train_ctc $ctc_units
 fi
 
 if [ "$stage" -le 11 ] && [ "$stop_stage" -ge 11 ]; then
@@ -283,9 +332,6 @@ if [ "$stage" -le 11 ] && [ "$stop_stage" -ge 11 ]; then
       systems+=("ctc_${unit}_bilstm, $name=$exp/decode_digits_test_$name")
     done
   done
-  python -m kaldinn.bin.append_wer_results --results-md RESULTS.md --title "CTC: digits_test" \
-    --note "Connected English digits, CTC BiLSTMs (conf/ctc_{char,phone}_bilstm.yaml). char: WER over words, CER over letters; phone: WER over phones (= PER), CER over the characters of the phone symbols. Beam: prefix beam search (width $ctc_beam); lm: word trigram of digits_train (utils/build_lm.py), weight $ctc_lm_weight." \
-    "${systems[@]}"
 fi
 
 if [ "$stage" -le 12 ] && [ "$stop_stage" -ge 12 ]; then
@@ -297,10 +343,14 @@ if [ "$stage" -le 12 ] && [ "$stop_stage" -ge 12 ]; then
     --event-label 1 data/events_train data/events_dev data/events_test "$exp"
   systems=("statistics + LR=$exp/forward_events_test/utt2score")
   saliency_opts=()
+  train_events() {
+    $cuda_cmd "exp/events_$1/log/train.log" steps/train.py --num-threads "$train_threads" $train_opts \
+      --config "$nnet_conf/events_$1.yaml" data/events_train data/events_dev "exp/events_$1"
+  }
+  # shellcheck disable=SC2086  # events_models are words
+  in_parallel train_events $events_models
   for m in $events_models; do
     exp=exp/events_$m
-    $cuda_cmd "$exp/log/train.log" steps/train.py $train_opts --config "$nnet_conf/events_$m.yaml" \
-      data/events_train data/events_dev "$exp"
     steps/forward.py --nj "$(nj_for data/events_test)" --cmd "$decode_cmd" --event-label 1 \
       data/events_test "$exp" "$exp/forward_events_test"
     steps/score_detection.py data/events_test "$exp/forward_events_test/utt2score" "$exp/score_events_test"
@@ -313,6 +363,111 @@ if [ "$stage" -le 12 ] && [ "$stop_stage" -ge 12 ]; then
     --title "Bird-call detection on events_test" --roc-plot exp/roc_events_test.png \
     --note "Clips of 3-4 s over varied backgrounds, half with synthetic bird calls (conf/events_{cnn,resnet,densenet}.yaml). AUC: ties count 1/2, clip bootstrap. Localisation over positive clips: share of the top-1% |saliency| mass inside the true call boxes; pointing game (the map's maximum inside a box, 2 frames / 1 bin tolerance)." \
     "${saliency_opts[@]}" "${systems[@]}"
+fi
+
+if [ "$stage" -le 13 ] && [ "$stop_stage" -ge 13 ]; then
+  log "Stage 13: HMM lang dirs (lexicon from the corpus phonemiser, word trigram G), 13-dim MFCC for the GMM"
+  local/prepare_dict.py data/digits_train/text data/digits_dev/text data/digits_test/text data/local/dict
+  utils/prepare_lang.py --position-dependent-phones false data/local/dict "<SIL>" data/local/lang_tmp data/lang_hmm
+  mkdir -p data/local/lm
+  utils/build_lm.py --order 3 --has-keys true data/digits_train/text data/local/lm/lm_tg.arpa
+  utils/format_lm.py data/lang_hmm data/local/lm/lm_tg.arpa data/local/dict/lexicon.txt data/lang_hmm_test
+  for x in digits_train digits_dev digits_test; do  # Kaldi's GMM features; CMN + deltas in the GMM steps
+    utils/copy_data_dir.py "data/$x" "data/${x}_mfcc"
+    steps/make_feats.py --type mfcc --config conf/mfcc_gmm.conf --nj "$(nj_for "data/$x")" --cmd "$train_cmd" \
+      --compress "$compress" "data/${x}_mfcc" "exp/make_mfcc/${x}_mfcc" mfcc
+    steps/compute_cmvn_stats.py "data/${x}_mfcc" "exp/make_cmvn/${x}_mfcc" cmvn
+  done
+fi
+
+if [ "$stage" -le 14 ] && [ "$stop_stage" -ge 14 ]; then
+  log "Stage 14: monophone GMM-HMM from a flat start, alignments of digits_{train,dev}, HCLG, GMM decode"
+  # shellcheck disable=SC2086  # mono_opts are words
+  $train_cmd exp/mono/log/train.log steps/train_mono.py --nj "$(nj_for data/digits_train)" $mono_opts \
+    data/digits_train_mfcc data/lang_hmm exp/mono
+  $train_cmd exp/mono_ali/log/align.log steps/align_si.py --nj "$(nj_for data/digits_train)" \
+    data/digits_train_mfcc data/lang_hmm exp/mono exp/mono_ali
+  $train_cmd exp/mono_ali_dev/log/align.log steps/align_si.py --nj "$(nj_for data/digits_dev)" \
+    data/digits_dev_mfcc data/lang_hmm exp/mono exp/mono_ali_dev
+  utils/mkgraph.py data/lang_hmm_test exp/mono exp/mono/graph
+  for x in digits_dev digits_test; do
+    d=exp/mono/loglikes_$x
+    mkdir -p "$d"
+    $decode_cmd "exp/mono/log/compute_likes_$x.log" python -m kaldinn.bin.gmm_compute_likes \
+      exp/mono/final.mdl "data/${x}_mfcc" "ark,scp:$d/loglikes.ark,$d/loglikes.scp"
+  done
+  steps/decode_hybrid.sh --nj "$(nj_for data/digits_dev)" --cmd "$decode_cmd" \
+    --loglikes scp:exp/mono/loglikes_digits_dev/loglikes.scp exp/mono/graph data/digits_dev_mfcc exp/mono \
+    exp/mono/decode_digits_dev
+  steps/decode_hybrid.sh --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" \
+    --loglikes scp:exp/mono/loglikes_digits_test/loglikes.scp --scoring-point-from exp/mono/decode_digits_dev \
+    exp/mono/graph data/digits_test_mfcc exp/mono exp/mono/decode_digits_test
+fi
+
+if [ "$stage" -le 15 ] && [ "$stop_stage" -ge 15 ]; then
+  log "Stage 15: attention encoder-decoder (LAS) and hybrid $hybrid_nnet (mono pdfs) on digits_train"
+  # The hybrid network reads the recipe's fbank features (data/digits_*); its targets are the
+  # monophone's pdf alignments (outputs = the model's pdfs; priors.counts as analyze-counts).
+  train_digits() {
+    case $1 in
+      attention)
+        $cuda_cmd exp/att_char_blstm/log/train.log steps/train.py --num-threads "$train_threads" \
+          $train_opts --config "$nnet_conf/att_char_blstm.yaml" data/digits_train_char data/digits_dev_char \
+          exp/att_char_blstm ;;
+      hybrid)
+        $cuda_cmd "exp/${hybrid_nnet}_mono/log/train.log" steps/train.py --num-threads "$train_threads" \
+          $train_opts --config "$nnet_conf/$hybrid_nnet.yaml" --ali-dir exp/mono_ali \
+          --valid-ali-dir exp/mono_ali_dev --targets pdf data/digits_train data/digits_dev "exp/${hybrid_nnet}_mono" ;;
+    esac
+  }
+  in_parallel train_digits attention hybrid
+fi
+
+if [ "$stage" -le 16 ] && [ "$stop_stage" -ge 16 ]; then
+  log "Stage 16: decode digits_test: attention (greedy, beam, + CTC, + word LM), hybrid (exp/mono/graph)"
+  exp=exp/att_char_blstm
+  beam="--beam $att_beam --eos-threshold $att_eos_threshold"
+  lm="--lm data/lang_ctc/lm.arpa --lm-weight $att_lm_weight"
+  for o in "greedy:--beam 1" "beam$att_beam:$beam" "beam${att_beam}_ctc:$beam --ctc-weight $att_ctc_weight" \
+      "beam${att_beam}_ctc_lm:$beam --ctc-weight $att_ctc_weight $lm"; do
+    # shellcheck disable=SC2086  # the decoder options are words
+    steps/decode_attention.py --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" ${o#*:} \
+      data/digits_test "$exp" "$exp/decode_digits_test_${o%%:*}"
+  done
+  exp=exp/${hybrid_nnet}_mono
+  for x in digits_dev digits_test; do
+    steps/forward.py --nj "$(nj_for "data/$x")" --cmd "$decode_cmd" --output log-likelihood \
+      "data/$x" "$exp" "$exp/loglik_$x"
+  done
+  # Pseudo log-likelihoods are flatter than a GMM's (beam 13 prunes almost nothing on this graph:
+  # beam 10 / max-active 1000 cost 3.4x less CPU with the same best point on dev), and their best
+  # acoustic scale is higher (dev: 0.14 14.1% WER, 0.3 12.7% for a 1-epoch network).
+  hybrid_search=(--beam 10 --max-active 1000)
+  steps/decode_hybrid.sh --nj "$(nj_for data/digits_dev)" --cmd "$decode_cmd" "${hybrid_search[@]}" \
+    --scoring-acwts 0.08,0.1,0.12,0.14,0.17,0.2,0.25,0.3 \
+    --loglikes "scp:$exp/loglik_digits_dev/loglik.scp" exp/mono/graph data/digits_dev_mfcc "$exp" \
+    "$exp/decode_digits_dev"
+  steps/decode_hybrid.sh --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" "${hybrid_search[@]}" \
+    --loglikes "scp:$exp/loglik_digits_test/loglik.scp" --scoring-point-from "$exp/decode_digits_dev" \
+    exp/mono/graph data/digits_test_mfcc "$exp" "$exp/decode_digits_test"
+fi
+
+if [ "$stage" -le 17 ] && [ "$stop_stage" -ge 17 ]; then
+  log "Stage 17: one WER/CER table of digits_test: monophone GMM, hybrid, CTC, attention"
+  systems=("mono GMM-HMM=exp/mono/decode_digits_test"
+           "hybrid $hybrid_nnet (mono pdfs)=exp/${hybrid_nnet}_mono/decode_digits_test")
+  for unit in $ctc_units; do  # stage 11's decode dirs
+    names="greedy beam$ctc_beam"; [ "$unit" != char ] || names+=" beam${ctc_beam}_lm"
+    for name in $names; do
+      systems+=("ctc_${unit}_bilstm, $name=exp/ctc_${unit}_bilstm/decode_digits_test_$name")
+    done
+  done
+  for name in greedy "beam$att_beam" "beam${att_beam}_ctc" "beam${att_beam}_ctc_lm"; do  # stage 14's
+    systems+=("att_char_blstm, $name=exp/att_char_blstm/decode_digits_test_$name")
+  done
+  python -m kaldinn.bin.append_wer_results --results-md RESULTS.md --title "Connected digits: digits_test" \
+    --note "HMM systems (conf/mfcc_gmm.conf MFCC + CMN + deltas for the GMM; the network reads fbank): monophone GMM-HMM from a flat start (steps/train_mono.py, Kaldi's train_mono.sh schedule) and $hybrid_nnet trained on its pdf alignments (priors from analyze-counts), decoded in-process through exp/mono/graph (word trigram of digits_train), acoustic scale and insertion penalty picked on digits_dev (best_point in each decode dir). CTC BiLSTMs (conf/ctc_{char,phone}_bilstm.yaml): char WER over words, CER over letters; phone WER = PER; beam: prefix beam search (width $ctc_beam); lm: the same word trigram, weight $ctc_lm_weight. Attention (conf/att_char_blstm.yaml): listen-attend-spell with location-aware attention and a joint CTC branch; beam $att_beam with <eos> threshold $att_eos_threshold; ctc: + CTC prefix scores (weight $att_ctc_weight); lm: + the word trigram at word boundaries (weight $att_lm_weight). Attention heat maps and monotonicity: exp/att_char_blstm/decode_digits_test_*/attention{,_monotonicity}." \
+    "${systems[@]}"
 fi
 
 log "Done. Data dirs: $PWD/data/<set> (feats.scp, cmvn.scp, vad.scp); features: $PWD/$feat_type;"

@@ -23,6 +23,8 @@ Example (YAML)::
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import torch
 from torch import nn
 
@@ -39,7 +41,7 @@ from kaldinn.models.conv2d import (
 from kaldinn.models.registry import MODELS, ModelOutput
 
 
-class ClipClassifier(nn.Module):
+class ClipClassifier(nn.Module, ABC):
     """Common shell: image + mask -> ``self.body`` -> global pooling -> dropout -> logits."""
 
     min_frames = 1  # set by subclasses: 2 ** (number of time poolings)
@@ -49,8 +51,9 @@ class ClipClassifier(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.pool.output_dim, num_classes)
 
+    @abstractmethod
     def body(self, x: torch.Tensor, mask: TimeMask) -> tuple[torch.Tensor, TimeMask]:
-        raise NotImplementedError
+        """Each network's convolutions: (B, 1, D, T) image and mask -> (B, C, F', T') and its mask."""
 
     def forward(self, feats: torch.Tensor, feat_lens: torch.Tensor) -> ModelOutput:
         x, mask = to_image(feats, feat_lens, self.min_frames)  # (B, 1, D, T)

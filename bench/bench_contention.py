@@ -9,11 +9,11 @@ Contenders:
 
 - ``old``: what steps/train.py did before: torch's default threads (one intra-op thread per
   CPU next to the workers) and libgomp's default wait (idle threads spin 300,000 times);
-- ``old+passive``: the same threads, idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE);
-- ``new``: steps/train.py as it is (kaldinn.train.threads: intra-op threads = CPUs - workers,
-  at least 1, one inter-op thread, OMP_WAIT_POLICY=PASSIVE);
-- ``new+spin``: the new thread counts with libgomp's default spinning (GOMP_SPINCOUNT=300000),
-  only when the new policy gives more than one intra-op thread (else it is ``new``).
+- ``new``: steps/train.py as it is (kaldinn.train.threads: intra-op threads = CPUs - workers
+  that augment audio, at least 1, one inter-op thread, idle threads spin 10,000 times);
+- ``new+passive``: the new thread counts, idle threads sleep at once (OMP_WAIT_POLICY=PASSIVE);
+- ``new+spin300k``: the new thread counts with libgomp's default spinning (GOMP_SPINCOUNT=300000);
+- ``1 thread``: the new policy with one intra-op thread (``--num-threads 1``'s split).
 
 Each repetition runs every contender quiet (nothing of ours beside it; the shared machine's own
 load is printed) and busy (``--hogs`` busy-loop processes beside it, default one per CPU, like a
@@ -132,14 +132,15 @@ def child(mode: str, argv: list[str]) -> int:
 
 
 def contenders(cpus: int, workers: int) -> dict[str, tuple[str, dict[str, str]]]:
-    """name -> (child mode, environment changes); None as a value removes the variable."""
+    """name -> (child mode, environment changes)."""
     found = {
-        "old": ("old", {}),
-        "old+passive": ("old", {"OMP_WAIT_POLICY": "PASSIVE"}),
+        "old": ("old", {"GOMP_SPINCOUNT": "300000"}),
         "new": ("new", {}),
+        "new+passive": ("new", {"OMP_WAIT_POLICY": "PASSIVE"}),
+        "new+spin300k": ("new", {"GOMP_SPINCOUNT": "300000"}),
     }
-    if cpus - workers > 1:
-        found["new+spin"] = ("new", {"GOMP_SPINCOUNT": "300000"})
+    if cpus > 1:  # else "new" is already one thread
+        found["1 thread"] = ("new", {var: "1" for var in _timing.THREAD_VARS})
     return found
 
 

@@ -47,7 +47,7 @@ from pathlib import Path
 from kaldinn.cli import KaldiArgumentParser
 from kaldinn.errors import DataDirError, UsageError
 from kaldinn.io.lock import DirLock
-from kaldinn.train.threads import configure_threads, cpu_workers, parse_num_threads, prefer_passive_wait
+from kaldinn.train.threads import configure_threads, cpu_workers, limit_spin_wait, parse_num_threads
 
 PROG = "train.py"
 
@@ -206,7 +206,7 @@ def train_rank(cfg, args, dirs: tuple[Path, Path, Path], argv: list[str], rank_i
 
 def main(argv: list[str] | None = None) -> int:
     """Run the step; see the module docstring."""
-    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
+    limit_spin_wait()  # before the imports below load torch: libgomp reads it once, at load
     from kaldinn.train import distributed as ddp
     from kaldinn.train.config import dump_config, load_config
 

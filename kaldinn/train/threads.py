@@ -1,14 +1,18 @@
 """CPU threads of a torch process: the CPUs the job may really use, split with its DataLoader workers.
 
 Why: torch's intra-op threads are libgomp's OpenMP team, and an idle member spin-waits at the
-end of every parallel region (300,000 spins by default) before it sleeps. When the machine has
-fewer free cores than runnable threads (DataLoader workers, other jobs, a compile), a member is
-often off its core; the others burn their time slices spinning for it. A GRU epoch is thousands
-of small regions: bench/bench_contention.py (conf/lid_hgru.yaml, 2 intra-op threads + 2 workers,
-a shared 2-core machine) took a median 112 s beside two busy loops where passive waits took
-7.5 s, and burnt 43 CPU-seconds where passive waits used 7.7. So idle OpenMP threads sleep
-(``OMP_WAIT_POLICY=PASSIVE``), and a process starts no more intra-op threads than its budget
-leaves after its workers.
+end of every parallel region (GOMP_SPINCOUNT, 300,000 spins by default) before it sleeps. When
+the machine has fewer free cores than runnable threads (DataLoader workers, other jobs, a
+compile), a member is often off its core and the others burn their time slices spinning for
+it. Sleeping at once (``OMP_WAIT_POLICY=PASSIVE``) cures that but costs as much on a quiet
+machine: a recurrent epoch is thousands of small parallel regions, and every one then waits
+for its sleeping threads to be woken. Measured on a 2-core machine (one epoch of
+conf/word_gru.yaml, 2 intra-op threads, quiet / beside two busy loops, two runs each): default
+spinning 10.5-10.8 / 66-75 s, passive 28-42 / 26-33 s, 10,000 spins 10.8-15.3 / 28-42 s,
+1 thread 13.2-14.2 / 25-26 s. So idle threads spin briefly (``GOMP_SPINCOUNT=10000``, set
+before torch loads libgomp): quiet they catch the next region as default spinning does, beside
+other work they waste at most a thirtieth of it. bench/bench_contention.py measures the
+policies side by side, quiet and busy.
 
 Budget (CPUs this process may use): ``--num-threads`` when given, else the smallest of
 - ``OMP_NUM_THREADS``: the job runners export ``--num-threads`` there (the CPUs the job was given),
@@ -19,12 +23,12 @@ Budget (CPUs this process may use): ``--num-threads`` when given, else the small
 Split: intra-op threads = budget - DataLoader workers that augment audio (:func:`cpu_workers`;
 feature-reading workers are light and not counted), at least 1; one inter-op thread (no
 kaldinn model forks graph work). DataLoader workers run one thread each (torch's worker loop
-sets it). The wait policy is read once, when torch loads libgomp, so :func:`prefer_passive_wait`
+sets it). The wait policy is read once, when torch loads libgomp, so :func:`limit_spin_wait`
 must run before ``import torch``; an ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` the user set is kept.
 
 Example::
 
-    prefer_passive_wait()                       # before anything imports torch
+    limit_spin_wait()                           # before anything imports torch
     plan = configure_threads(print, workers=2)  # threads: 1 intra-op + 2 workers of 2 CPUs (affinity) ...
 """
 
@@ -42,6 +46,8 @@ from kaldinn.errors import ConfigError, UsageError
 PROC_CGROUP = Path("/proc/self/cgroup")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 OVERRIDE = "--num-threads"
+# Spins of an idle OpenMP thread before it sleeps (libgomp's default: 300,000); see the header.
+SPIN_COUNT = 10_000
 
 
 @dataclass(frozen=True)
@@ -205,16 +211,17 @@ def plan_threads(budget: CpuBudget, workers: int = 0) -> ThreadPlan:
     return ThreadPlan(budget, workers, intra_op=max(1, budget.cpus - workers))
 
 
-def prefer_passive_wait(environ=None) -> None:
-    """Make idle OpenMP threads sleep instead of spin, unless the user chose a wait policy.
+def limit_spin_wait(environ=None) -> None:
+    """Make idle OpenMP threads spin briefly (:data:`SPIN_COUNT`) before they sleep, unless the
+    user chose a wait policy (``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``).
 
-    Call it before anything imports torch: libgomp reads the variable once, when it loads.
+    Call it before anything imports torch: libgomp reads the variables once, when it loads.
     Processes started later (DDP ranks, spawned workers) inherit it; forked workers share the
     parent's setting.
     """
     environ = os.environ if environ is None else environ
     if "OMP_WAIT_POLICY" not in environ and "GOMP_SPINCOUNT" not in environ:
-        environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        environ["GOMP_SPINCOUNT"] = str(SPIN_COUNT)
 
 
 def wait_policy(environ) -> str:
@@ -228,7 +235,7 @@ def configure_threads(
 ) -> ThreadPlan:
     """Choose and set this process's torch threads; log the decision in one line."""
     environ = os.environ if environ is None else environ
-    prefer_passive_wait(environ)  # for subprocesses; this process's libgomp read it at load
+    limit_spin_wait(environ)  # for subprocesses; this process's libgomp read it at load
     plan = plan_threads(cpu_budget(override, environ), workers)
     import torch
 

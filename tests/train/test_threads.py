@@ -122,15 +122,15 @@ def test_invalid_omp_num_threads_names_the_variable(four_cpus, no_cgroup):
     assert threads.cpu_budget(environ={"OMP_NUM_THREADS": "2,1"}, **no_cgroup).cpus == 2  # nested levels
 
 
-def test_passive_wait_unless_the_user_chose():
+def test_short_spin_unless_the_user_chose():
     environ: dict[str, str] = {}
-    threads.prefer_passive_wait(environ)
-    assert environ == {"OMP_WAIT_POLICY": "PASSIVE"}
-    chosen = {"OMP_WAIT_POLICY": "ACTIVE"}
-    threads.prefer_passive_wait(chosen)
-    assert chosen == {"OMP_WAIT_POLICY": "ACTIVE"}
+    threads.limit_spin_wait(environ)
+    assert environ == {"GOMP_SPINCOUNT": "10000"}
+    chosen = {"OMP_WAIT_POLICY": "PASSIVE"}
+    threads.limit_spin_wait(chosen)
+    assert chosen == {"OMP_WAIT_POLICY": "PASSIVE"}
     spin = {"GOMP_SPINCOUNT": "1000"}
-    threads.prefer_passive_wait(spin)
+    threads.limit_spin_wait(spin)
     assert spin == {"GOMP_SPINCOUNT": "1000"}
 
 
@@ -140,7 +140,7 @@ def test_configure_sets_torch_and_logs_one_line(monkeypatch, keep_torch_threads)
     plan = threads.configure_threads(lines.append, workers=1, environ={})
     assert plan.intra_op == 2 and torch.get_num_threads() == 2
     assert len(lines) == 1 and lines[0].startswith("threads: 2 intra-op + 1 worker of 3 CPUs (affinity)")
-    assert lines[0].endswith("OMP_WAIT_POLICY=PASSIVE")
+    assert lines[0].endswith("GOMP_SPINCOUNT=10000")
 
 
 def test_local_ddp_ranks_split_the_job_budget(four_cpus):
@@ -191,15 +191,15 @@ def test_train_step_rejects_a_bad_num_threads_before_any_work(tmp_path):
         ["-m", "kaldinn.bin.nnet_forward", "--help"],
     ],
 )
-def test_entry_points_load_libgomp_with_passive_waiting(argv):
-    """libgomp prints the spin count it read at load (OMP_DISPLAY_ENV=verbose): 0 = sleep at once."""
+def test_entry_points_load_libgomp_with_a_short_spin(argv):
+    """libgomp prints the spin count it read at load (OMP_DISPLAY_ENV=verbose): 10,000, not 300,000."""
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     env.update(OMP_DISPLAY_ENV="verbose", OMP_NUM_THREADS="1")
     done = subprocess.run(
         [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert "GOMP_SPINCOUNT = '0'" in done.stderr
+    assert "GOMP_SPINCOUNT = '10000'" in done.stderr
     env["GOMP_SPINCOUNT"] = "1000"  # a user's choice is kept
     done = subprocess.run(
         [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

@@ -121,9 +121,9 @@ def to_words(tokens: list[int], units: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
-    from kaldinn.train.threads import configure_threads, prefer_passive_wait
+    from kaldinn.train.threads import configure_threads, limit_spin_wait
 
-    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
+    limit_spin_wait()  # before the imports below load torch: libgomp reads it once, at load
     import torch
 
     from kaldinn.bin.decode_ctc import load_units

@@ -139,9 +139,9 @@ def load_units(args, num_classes: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
-    from kaldinn.train.threads import configure_threads, prefer_passive_wait
+    from kaldinn.train.threads import configure_threads, limit_spin_wait
 
-    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
+    limit_spin_wait()  # before the imports below load torch: libgomp reads it once, at load
     from kaldinn.bin.nnet_forward import feature_options, forward_dataset
     from kaldinn.data.dataset import FeatureDataset
     from kaldinn.io.atomic import atomic_write

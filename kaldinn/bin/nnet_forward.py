@@ -137,9 +137,9 @@ def check_frames(utt: str, rows: int, frames: int, subsample: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the tool; see the module docstring."""
-    from kaldinn.train.threads import configure_threads, prefer_passive_wait
+    from kaldinn.train.threads import configure_threads, limit_spin_wait
 
-    prefer_passive_wait()  # before the imports below load torch: libgomp reads it once, at load
+    limit_spin_wait()  # before the imports below load torch: libgomp reads it once, at load
     from kaldinn.data.dataset import FeatureDataset
     from kaldinn.data.labels import LabelMap, load_label_map
     from kaldinn.io.tables import Writer

@@ -77,22 +77,10 @@ log() { echo -e "$(date '+%Y-%m-%d %H:%M:%S') (${0##*/}:${BASH_LINENO[0]}) $*"; 
 # Jobs are split by speaker; small sets (the tiny preset) may have fewer speakers than $nj.
 nj_for() { local n; n=$(wc -l < "$1/spk2utt"); echo $(( n < nj ? n : nj )); }
 
-# in_parallel <function> <arg>...: "<function> <arg>" for every arg, $train_jobs at a time, each
-# told its CPU share through $train_threads; fails (after the running ones end) if any failed.
+# Independent trainings of a stage run $train_jobs at a time (utils/in_parallel.sh: the next
+# starts as soon as one ends), each told its CPU share through $train_threads.
 train_threads=$(( $(nproc) / train_jobs )); [ "$train_threads" -ge 1 ] || train_threads=1
-in_parallel() {
-  local fn=$1 pids=() failed=0 arg pid
-  shift
-  for arg in "$@"; do
-    "$fn" "$arg" &
-    pids+=($!)
-    if [ ${#pids[@]} -ge "$train_jobs" ] || [ "$arg" = "${!#}" ]; then
-      for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-      pids=()
-    fi
-  done
-  [ "$failed" = 0 ] || { log "$fn failed for at least one of: $*; see the logs in exp/"; exit 1; }
-}
+. utils/in_parallel.sh
 
 # Every data directory the corpus provides, one per task and split: speech sets, and the
 # bird-call detection clips (no transcripts; no energy VAD: it keeps speech, not birds).
@@ -164,7 +152,7 @@ if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
     $cuda_cmd "exp/$1/log/train.log" steps/train.py --num-threads "$train_threads" $train_opts \
       --config "$nnet_conf/$1.yaml" data/digits_train data/digits_dev "exp/$1"
   }
-  in_parallel train_phones phone_mlp phone_lstm
+  in_parallel "$train_jobs" train_phones phone_mlp phone_lstm || exit 1
   exp=exp/phone_mlp
   steps/forward.py --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" \
     data/digits_test "$exp" "$exp/forward_digits_test"
@@ -238,7 +226,7 @@ if [ "$stage" -le 8 ] && [ "$stop_stage" -ge 8 ]; then
       --config "$nnet_conf/$1.yaml" data/sv_tr data/sv_cv "exp/$1"
   }
   # shellcheck disable=SC2086  # sv_systems are words
-  in_parallel train_sv $sv_systems
+  in_parallel "$train_jobs" train_sv $sv_systems || exit 1
   for name in $sv_systems; do
     exp=exp/$name
     for x in sv_train sv_enroll sv_test; do
@@ -308,7 +296,7 @@ if [ "$stage" -le 10 ] && [ "$stop_stage" -ge 10 ]; then
       "exp/ctc_$1_bilstm"
   }
   # shellcheck disable=SC2086  # ctc_units are words
-  in_parallel train_ctc $ctc_units
+  in_parallel "$train_jobs" train_ctc $ctc_units || exit 1
 fi
 
 if [ "$stage" -le 11 ] && [ "$stop_stage" -ge 11 ]; then
@@ -348,7 +336,7 @@ if [ "$stage" -le 12 ] && [ "$stop_stage" -ge 12 ]; then
       --config "$nnet_conf/events_$1.yaml" data/events_train data/events_dev "exp/events_$1"
   }
   # shellcheck disable=SC2086  # events_models are words
-  in_parallel train_events $events_models
+  in_parallel "$train_jobs" train_events $events_models || exit 1
   for m in $events_models; do
     exp=exp/events_$m
     steps/forward.py --nj "$(nj_for data/events_test)" --cmd "$decode_cmd" --event-label 1 \
@@ -420,7 +408,7 @@ if [ "$stage" -le 15 ] && [ "$stop_stage" -ge 15 ]; then
           --valid-ali-dir exp/mono_ali_dev --targets pdf data/digits_train data/digits_dev "exp/${hybrid_nnet}_mono" ;;
     esac
   }
-  in_parallel train_digits attention hybrid
+  in_parallel "$train_jobs" train_digits attention hybrid || exit 1
 fi
 
 if [ "$stage" -le 16 ] && [ "$stop_stage" -ge 16 ]; then

@@ -131,7 +131,7 @@ def child(mode: str, argv: list[str]) -> int:
     return 0
 
 
-def contenders(cpus: int, workers: int) -> dict[str, tuple[str, dict[str, str]]]:
+def contenders(cpus: int) -> dict[str, tuple[str, dict[str, str]]]:
     """name -> (child mode, environment changes)."""
     found = {
         "old": ("old", {"GOMP_SPINCOUNT": "300000"}),
@@ -200,7 +200,7 @@ def stop_hogs(hogs: list[subprocess.Popen]) -> None:
 
 def measure(args, data: Path, cpus: int) -> dict[str, dict[str, list[Run]]]:
     """condition -> contender -> runs, contenders rotating between repetitions."""
-    names = contenders(cpus, args.workers)
+    names = contenders(cpus)
     runs: dict[str, dict[str, list[Run]]] = {c: {n: [] for n in names} for c in CONDITIONS}
     order = list(names)
     for rep in range(args.repeats):

@@ -32,7 +32,7 @@ in_parallel() {
     running=$((running - 1))
   done
   if [ "$failed" != 0 ]; then
-    echo "in_parallel: $fn failed for at least one of: $*; jobs after the first failure were not started" >&2
+    echo "in_parallel: $fn failed for at least one of: $*; no job was started after the first failure" >&2
     return 1
   fi
 }

@@ -81,6 +81,15 @@ nj_for() { local n; n=$(wc -l < "$1/spk2utt"); echo $(( n < nj ? n : nj )); }
 # starts as soon as one ends), each told its CPU share through $train_threads.
 train_threads=$(( $(nproc) / train_jobs )); [ "$train_threads" -ge 1 ] || train_threads=1
 . utils/in_parallel.sh
+# train_nnet <config> <train-dir> <valid-dir> <exp-dir> [steps/train.py options]: one network on
+# its $train_threads CPUs, through $cuda_cmd (log: <exp-dir>/log/train.log).
+train_nnet() {
+  local conf=$1 train=$2 valid=$3 exp=$4
+  shift 4
+  # shellcheck disable=SC2086  # train_opts are words
+  $cuda_cmd "$exp/log/train.log" steps/train.py --num-threads "$train_threads" "$@" $train_opts \
+    --config "$conf" "$train" "$valid" "$exp"
+}
 
 # Every data directory the corpus provides, one per task and split: speech sets, and the
 # bird-call detection clips (no transcripts; no energy VAD: it keeps speech, not birds).
@@ -148,10 +157,7 @@ fi
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   log "Stage 5: frame-level phone classification (digits_*, ali.scp targets): frame MLP baseline, BiLSTM"
   # The naive reference: an MLP on +-5 spliced frames, each frame classified on its own.
-  train_phones() {
-    $cuda_cmd "exp/$1/log/train.log" steps/train.py --num-threads "$train_threads" $train_opts \
-      --config "$nnet_conf/$1.yaml" data/digits_train data/digits_dev "exp/$1"
-  }
+  train_phones() { train_nnet "$nnet_conf/$1.yaml" data/digits_train data/digits_dev "exp/$1"; }
   in_parallel "$train_jobs" train_phones phone_mlp phone_lstm || exit 1
   exp=exp/phone_mlp
   steps/forward.py --nj "$(nj_for data/digits_test)" --cmd "$decode_cmd" \
@@ -221,10 +227,7 @@ if [ "$stage" -le 8 ] && [ "$stop_stage" -ge 8 ]; then
   sv_table_opts=(--utt2spk data/sv_enroll/utt2spk --utt2spk data/sv_test/utt2spk)  # speaker bootstrap
   systems_utt=("statistics baseline, cosine=$exp/scores_utt_cosine")
   systems_enr=("statistics baseline, cosine=$exp/scores_cosine")
-  train_sv() {
-    $cuda_cmd "exp/$1/log/train.log" steps/train.py --num-threads "$train_threads" $train_opts \
-      --config "$nnet_conf/$1.yaml" data/sv_tr data/sv_cv "exp/$1"
-  }
+  train_sv() { train_nnet "$nnet_conf/$1.yaml" data/sv_tr data/sv_cv "exp/$1"; }
   # shellcheck disable=SC2086  # sv_systems are words
   in_parallel "$train_jobs" train_sv $sv_systems || exit 1
   for name in $sv_systems; do
@@ -291,9 +294,8 @@ if [ "$stage" -le 10 ] && [ "$stop_stage" -ge 10 ]; then
   log "Stage 10: CTC BiLSTMs on digits_train: $ctc_units units"
   epochs=(); [ -z "$ctc_epochs" ] || epochs=(--set "train.epochs=$ctc_epochs")
   train_ctc() {
-    $cuda_cmd "exp/ctc_$1_bilstm/log/train.log" steps/train.py --num-threads "$train_threads" "${epochs[@]}" \
-      $train_opts --config "$nnet_conf/ctc_$1_bilstm.yaml" "data/digits_train_$1" "data/digits_dev_$1" \
-      "exp/ctc_$1_bilstm"
+    train_nnet "$nnet_conf/ctc_$1_bilstm.yaml" "data/digits_train_$1" "data/digits_dev_$1" \
+      "exp/ctc_$1_bilstm" "${epochs[@]}"
   }
   # shellcheck disable=SC2086  # ctc_units are words
   in_parallel "$train_jobs" train_ctc $ctc_units || exit 1
@@ -301,7 +303,6 @@ fi
 
 if [ "$stage" -le 11 ] && [ "$stop_stage" -ge 11 ]; then
   log "Stage 11: CTC decoding of digits_test: greedy, beam $ctc_beam, beam $ctc_beam + word LM"
-  systems=()
   for unit in $ctc_units; do
     exp=exp/ctc_${unit}_bilstm
     # Char hypotheses are words (scored against digits_test); phone hypotheses are phone strings
@@ -317,7 +318,6 @@ if [ "$stage" -le 11 ] && [ "$stop_stage" -ge 11 ]; then
       # shellcheck disable=SC2086  # the decoder options are words
       steps/decode_ctc.py --nj "$(nj_for "$test")" --cmd "$decode_cmd" ${o#*:} \
         "$test" "$exp" "$exp/decode_digits_test_$name"
-      systems+=("ctc_${unit}_bilstm, $name=$exp/decode_digits_test_$name")
     done
   done
 fi
@@ -331,10 +331,7 @@ if [ "$stage" -le 12 ] && [ "$stop_stage" -ge 12 ]; then
     --event-label 1 data/events_train data/events_dev data/events_test "$exp"
   systems=("statistics + LR=$exp/forward_events_test/utt2score")
   saliency_opts=()
-  train_events() {
-    $cuda_cmd "exp/events_$1/log/train.log" steps/train.py --num-threads "$train_threads" $train_opts \
-      --config "$nnet_conf/events_$1.yaml" data/events_train data/events_dev "exp/events_$1"
-  }
+  train_events() { train_nnet "$nnet_conf/events_$1.yaml" data/events_train data/events_dev "exp/events_$1"; }
   # shellcheck disable=SC2086  # events_models are words
   in_parallel "$train_jobs" train_events $events_models || exit 1
   for m in $events_models; do
@@ -399,13 +396,11 @@ if [ "$stage" -le 15 ] && [ "$stop_stage" -ge 15 ]; then
   train_digits() {
     case $1 in
       attention)
-        $cuda_cmd exp/att_char_blstm/log/train.log steps/train.py --num-threads "$train_threads" \
-          $train_opts --config "$nnet_conf/att_char_blstm.yaml" data/digits_train_char data/digits_dev_char \
+        train_nnet "$nnet_conf/att_char_blstm.yaml" data/digits_train_char data/digits_dev_char \
           exp/att_char_blstm ;;
       hybrid)
-        $cuda_cmd "exp/${hybrid_nnet}_mono/log/train.log" steps/train.py --num-threads "$train_threads" \
-          $train_opts --config "$nnet_conf/$hybrid_nnet.yaml" --ali-dir exp/mono_ali \
-          --valid-ali-dir exp/mono_ali_dev --targets pdf data/digits_train data/digits_dev "exp/${hybrid_nnet}_mono" ;;
+        train_nnet "$nnet_conf/$hybrid_nnet.yaml" data/digits_train data/digits_dev "exp/${hybrid_nnet}_mono" \
+          --ali-dir exp/mono_ali --valid-ali-dir exp/mono_ali_dev --targets pdf ;;
     esac
   }
   in_parallel "$train_jobs" train_digits attention hybrid || exit 1
@@ -450,7 +445,7 @@ if [ "$stage" -le 17 ] && [ "$stop_stage" -ge 17 ]; then
       systems+=("ctc_${unit}_bilstm, $name=exp/ctc_${unit}_bilstm/decode_digits_test_$name")
     done
   done
-  for name in greedy "beam$att_beam" "beam${att_beam}_ctc" "beam${att_beam}_ctc_lm"; do  # stage 14's
+  for name in greedy "beam$att_beam" "beam${att_beam}_ctc" "beam${att_beam}_ctc_lm"; do  # stage 16's
     systems+=("att_char_blstm, $name=exp/att_char_blstm/decode_digits_test_$name")
   done
   python -m kaldinn.bin.append_wer_results --results-md RESULTS.md --title "Connected digits: digits_test" \
